@@ -1,0 +1,3 @@
+//! The `liveperson-exporter` command line.
+
+fn main() {}
