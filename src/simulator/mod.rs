@@ -5,6 +5,7 @@
 //! from. The simulator never uses the exporter's response types: it builds its JSON on its own, so a
 //! misunderstanding of the documented shapes cannot hide on both sides at once.
 
+pub mod auth;
 pub mod engine;
 pub mod records;
 pub mod truth;
