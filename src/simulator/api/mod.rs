@@ -1,0 +1,208 @@
+//! The simulated LivePerson APIs: one module per API family, each a pure function from the engine's
+//! state and the request to a status and a JSON body.
+//!
+//! Bodies are built here with `serde_json` values, independently of the exporter's response types.
+//! Every documented limit a request breaks is collected into `causes` and answered with 400.
+
+pub mod csds;
+pub mod kmm;
+pub mod queue_health;
+pub mod windows;
+
+use serde_json::{Value, json};
+
+use super::engine::Engine;
+use super::faults::Decision;
+use crate::clock::EpochMs;
+
+/// Decoded query (and, for POST forms of GET APIs, body) parameters.
+#[derive(Debug, Clone, Default)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl Params {
+    /// The first value of `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Everything a builder may look at.
+pub struct Ctx<'a> {
+    /// The account's simulation, advanced to `now`.
+    pub engine: &'a Engine,
+    /// The simulated time of the request.
+    pub now: EpochMs,
+    /// Query parameters.
+    pub params: &'a Params,
+    /// Request body.
+    pub body: &'a [u8],
+    /// `scheme://host:port` the client addressed, for links.
+    pub base_url: &'a str,
+    /// Request path.
+    pub path: &'a str,
+    /// Injected faults that shape the answer (202, empty pages).
+    pub faults: &'a Decision,
+}
+
+/// A builder's answer.
+pub type Reply = Result<(u16, Value), Vec<String>>;
+
+/// The 400 body of the agent-activity family, used by every simulated API.
+pub fn bad_request_body(causes: &[String]) -> Value {
+    json!({
+        "causes": causes,
+        "message": "The server cannot or will not process the request due to something that is perceived to be a client error (e.g., malformed request syntax). Please fix the issues detailed in `causes` and try again"
+    })
+}
+
+/// Collects problems with a request's parameters.
+#[derive(Debug, Default)]
+pub struct Check {
+    /// The problems found, in LivePerson's `name: reason` form.
+    pub causes: Vec<String>,
+}
+
+impl Check {
+    /// Records a problem.
+    pub fn fail(&mut self, cause: impl Into<String>) {
+        self.causes.push(cause.into());
+    }
+
+    /// An integer parameter with bounds; `None` (with a cause) when invalid, `default` when absent.
+    pub fn int(
+        &mut self,
+        p: &Params,
+        name: &str,
+        default: Option<i64>,
+        min: i64,
+        max: i64,
+    ) -> Option<i64> {
+        match p.get(name) {
+            None | Some("") => {
+                if default.is_none() {
+                    self.fail(format!("{name}: must not be null"));
+                }
+                default
+            }
+            Some(v) => match v.trim().parse::<i64>() {
+                Ok(n) if n < min => {
+                    self.fail(format!("{name}: must be greater than or equal to {min}"));
+                    None
+                }
+                Ok(n) if n > max => {
+                    self.fail(format!("{name}: must be less than or equal to {max}"));
+                    None
+                }
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.fail(format!("{name}: must be a number"));
+                    None
+                }
+            },
+        }
+    }
+
+    /// A boolean parameter.
+    pub fn boolean(&mut self, p: &Params, name: &str, default: bool) -> bool {
+        match p.get(name) {
+            None | Some("") => default,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(_) => {
+                self.fail(format!("{name}: must be true or false"));
+                default
+            }
+        }
+    }
+
+    /// Requires `v` to be present and one of `allowed`.
+    pub fn version(&mut self, p: &Params, allowed: &[&str]) -> Option<String> {
+        match p.get("v") {
+            None | Some("") => {
+                self.fail("v: must not be null");
+                None
+            }
+            Some(v) if allowed.contains(&v) => Some(v.to_string()),
+            Some(v) => {
+                self.fail(format!("v: unsupported version {v}"));
+                None
+            }
+        }
+    }
+
+    /// Requires `source` (≤ 20 characters; `strict` adds `^[a-zA-Z0-9_]+$`).
+    pub fn source(&mut self, p: &Params, strict: bool) {
+        match p.get("source") {
+            None | Some("") => self.fail("source: must not be null"),
+            Some(s) if s.chars().count() > 20 => self.fail("source: size must be between 1 and 20"),
+            Some(s) if strict && !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                self.fail("source: must match \"^[a-zA-Z0-9_]+$\"")
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The answer: the value if no problem was found.
+    pub fn finish(self, ok: impl FnOnce() -> (u16, Value)) -> Reply {
+        if self.causes.is_empty() {
+            Ok(ok())
+        } else {
+            Err(self.causes)
+        }
+    }
+}
+
+/// A list of ids given as `all` (→ `Some(None)`), a comma list (→ `Some(Some(ids))`), or absent
+/// (→ `None`).
+pub fn id_list(check: &mut Check, p: &Params, name: &str) -> Option<Option<Vec<i64>>> {
+    let raw = p.get(name)?;
+    if raw.trim().eq_ignore_ascii_case("all") {
+        return Some(None);
+    }
+    let mut ids = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match part.parse::<i64>() {
+            Ok(id) => ids.push(id),
+            Err(_) => check.fail(format!("{name}: invalid id {part}")),
+        }
+    }
+    Some(Some(ids))
+}
+
+/// `-1` for "no data", as LivePerson sends it.
+pub fn or_minus_one<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map_or(json!(-1), Into::into)
+}
+
+/// A `{rel, href}` link to `path` with `query` on the client's base URL.
+pub fn link(ctx: &Ctx<'_>, rel: &str, query: &str) -> Value {
+    json!({"rel": rel, "href": format!("{}{}?{}", ctx.base_url, ctx.path, query)})
+}
+
+/// RFC 3339 with milliseconds, UTC (`2022-03-13T10:18:51.625Z`).
+pub fn rfc3339_ms(t: EpochMs) -> String {
+    chrono::DateTime::from_timestamp_millis(t)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
+}
+
+/// RFC 3339 with seconds, UTC (`2023-02-07T13:15:00Z`).
+pub fn rfc3339_s(t: EpochMs) -> String {
+    chrono::DateTime::from_timestamp_millis(t)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Parses an RFC 3339 time (with or without seconds, any offset) to epoch ms.
+pub fn parse_rfc3339(s: &str) -> Option<EpochMs> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    // LivePerson's own links use minute precision ("2022-02-24T00:00Z").
+    chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%#z")
+        .ok()
+        .map(|t| t.timestamp_millis())
+}

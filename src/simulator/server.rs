@@ -1,0 +1,541 @@
+//! The simulator's HTTP side: one loopback listener for CSDS and the admin endpoints, and one per
+//! CSDS service, each serving only its own service's APIs.
+//!
+//! Every API request goes through the same pipeline: account check, per-account limits (429),
+//! injected faults, authentication, the API builder (on a blocking thread, with the account's
+//! engine advanced to the clock's time), body faults, and request accounting.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::api::{self, Ctx, Params, bad_request_body, csds};
+use super::auth::{AuthProblem, OAuth1Keys, OAuth2Client, TokenIssuer, verify_oauth1};
+use super::engine::Engine;
+use super::faults::{Accounting, Api, Decision, Faults, Limiter};
+use crate::clock::{ManualClock, SharedClock, wall_clock_ms};
+
+/// Demo credentials, shared by every simulated account.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Credentials {
+    /// OAuth 1.0a app keys.
+    pub oauth1: OAuth1Keys,
+    /// OAuth 2.0 client credentials (Sentinel).
+    pub oauth2: OAuth2Client,
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self {
+            oauth1: OAuth1Keys {
+                consumer_key: "demo-app-key".into(),
+                consumer_secret: "demo-app-secret".into(),
+                token: "demo-access-token".into(),
+                token_secret: "demo-access-token-secret".into(),
+            },
+            oauth2: OAuth2Client {
+                client_id: "demo-client-id".into(),
+                client_secret: "demo-client-secret".into(),
+            },
+        }
+    }
+}
+
+/// State shared by every listener.
+pub struct Shared {
+    /// The simulator's time.
+    pub clock: SharedClock,
+    /// Set when the clock is manual (tests, `/_sim/clock/advance`).
+    pub manual: Option<Arc<ManualClock>>,
+    /// One engine per account id.
+    pub accounts: BTreeMap<String, Mutex<Engine>>,
+    /// Accepted credentials.
+    pub credentials: Credentials,
+    /// Sentinel token issuer.
+    pub tokens: TokenIssuer,
+    /// Lifetime of issued bearer tokens, seconds of simulated time.
+    pub token_ttl_s: i64,
+    /// Injected faults.
+    pub faults: Faults,
+    /// Requests answered.
+    pub accounting: Accounting,
+    /// Per-account limits.
+    pub limiter: Limiter,
+    /// `host:port` of each service, filled in as listeners bind.
+    pub hosts: Mutex<BTreeMap<String, String>>,
+    nonces: Mutex<HashMap<String, i64>>,
+}
+
+impl Shared {
+    /// Shared state around the given engines.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        clock: SharedClock,
+        manual: Option<Arc<ManualClock>>,
+        accounts: BTreeMap<String, Mutex<Engine>>,
+        credentials: Credentials,
+        seed: u64,
+        token_ttl_s: i64,
+        limiter: Limiter,
+    ) -> Self {
+        Self {
+            clock,
+            manual,
+            accounts,
+            credentials,
+            tokens: TokenIssuer::new(seed),
+            token_ttl_s,
+            faults: Faults::new(seed),
+            accounting: Accounting::default(),
+            limiter,
+            hosts: Mutex::new(BTreeMap::new()),
+            nonces: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// Which listener a request arrived on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listener {
+    /// CSDS and `/_sim/`.
+    Main,
+    /// `agentActivityDomain`.
+    AgentActivity,
+    /// `leDataReporting`.
+    DataReporting,
+    /// `agentManagerWorkspace`.
+    ManagerWorkspace,
+    /// `sentinel`.
+    Sentinel,
+}
+
+impl Listener {
+    /// The CSDS service name.
+    pub fn service(self) -> Option<&'static str> {
+        match self {
+            Listener::Main => None,
+            Listener::AgentActivity => Some("agentActivityDomain"),
+            Listener::DataReporting => Some("leDataReporting"),
+            Listener::ManagerWorkspace => Some("agentManagerWorkspace"),
+            Listener::Sentinel => Some("sentinel"),
+        }
+    }
+}
+
+/// Binds a listener on `addr` and serves it until the task is dropped.
+pub async fn bind(
+    shared: Arc<Shared>,
+    listener: Listener,
+    addr: SocketAddr,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let tcp = TcpListener::bind(addr).await?;
+    let local = tcp.local_addr()?;
+    if let Some(service) = listener.service() {
+        shared
+            .hosts
+            .lock()
+            .insert(service.to_string(), local.to_string());
+    }
+    let app = Router::new()
+        .fallback(dispatch)
+        .with_state((shared, listener));
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(tcp, app).await {
+            tracing::error!(error = %e, "simulator listener stopped");
+        }
+    });
+    Ok((local, task))
+}
+
+fn json_response(status: u16, body: &Value) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        serde_json::to_vec(body).unwrap_or_default(),
+    )
+        .into_response()
+}
+
+fn error_body(status: u16) -> Value {
+    match status {
+        429 => json!({"message": "Too Many Requests"}),
+        500 => json!({
+            "internalCode": "00000000-0000-4000-8000-00000000f500",
+            "message": "The server encountered an unexpected condition that prevented it from fulfilling the request"
+        }),
+        503 => json!({"message": "Service Unavailable"}),
+        _ => json!({"message": "error"}),
+    }
+}
+
+fn unauthorized(problem: AuthProblem) -> Value {
+    json!({
+        "reason": format!("oauth_problem={}&oauth_problem_advice=the request could not be authenticated", problem.as_str()),
+        "message": "The server will not process the request because it is unauthorized. This attempt has been logged"
+    })
+}
+
+fn decode_pairs(raw: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The request as the pipeline needs it.
+struct Incoming {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+    base_url: String,
+}
+
+type Builder = fn(&Ctx<'_>) -> api::Reply;
+
+async fn dispatch(
+    State((shared, listener)): State<(Arc<Shared>, Listener)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_ascii_lowercase();
+    let req = Incoming {
+        path: uri.path().to_string(),
+        query: decode_pairs(uri.query().unwrap_or("")),
+        base_url: format!("http://{host}"),
+        method,
+        headers,
+        body,
+    };
+    let segs: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    let m = &req.method;
+    match (listener, segs.as_slice()) {
+        (Listener::Main, ["_sim", rest @ ..]) => {
+            let rest: Vec<String> = rest.iter().map(|s| s.to_string()).collect();
+            super::admin::handle(&shared, m, &rest, &req.query, &req.body).await
+        }
+        (Listener::Main, ["api", "account", a, "service", name, "baseURI.json"])
+            if m == Method::GET =>
+        {
+            let (a, name) = (a.to_string(), name.to_string());
+            csds_request(&shared, &req, a, Some(name))
+        }
+        (Listener::Main, ["api", "account", a, "service", "baseURI.json"]) if m == Method::GET => {
+            csds_request(&shared, &req, a.to_string(), None)
+        }
+        (Listener::Sentinel, ["sentinel", "api", "v2", "account", a, "app", "token"])
+        | (Listener::Sentinel, ["sentinel", "api", "account", a, "app", "token"])
+            if m == Method::POST =>
+        {
+            sentinel(&shared, &req, a)
+        }
+        (Listener::ManagerWorkspace, ["manager_workspace", "api", "account", a, "metrics"])
+            if m == Method::POST =>
+        {
+            serve(
+                shared.clone(),
+                Api::KmmMetrics,
+                a.to_string(),
+                req,
+                api::kmm::metrics,
+            )
+            .await
+        }
+        (Listener::ManagerWorkspace, ["manager_workspace", "api", "account", a, "agent_view"])
+            if m == Method::POST =>
+        {
+            serve(
+                shared.clone(),
+                Api::KmmAgentView,
+                a.to_string(),
+                req,
+                api::kmm::agent_view,
+            )
+            .await
+        }
+        (
+            Listener::DataReporting,
+            [
+                "operations",
+                "api",
+                "account",
+                a,
+                "msgqueuehealth",
+                "current",
+            ],
+        ) if m == Method::GET => {
+            let a = a.to_string();
+            serve(
+                shared.clone(),
+                Api::QueueHealthCurrent,
+                a,
+                req,
+                api::queue_health::current,
+            )
+            .await
+        }
+        (Listener::DataReporting, ["operations", "api", "account", a, "msgconversation"])
+            if m == Method::GET || m == Method::POST =>
+        {
+            let a = a.to_string();
+            serve(
+                shared.clone(),
+                Api::MsgConversation,
+                a,
+                req,
+                api::windows::msgconversation,
+            )
+            .await
+        }
+        (Listener::DataReporting, ["operations", "api", "account", a, "engactivity"])
+            if m == Method::GET =>
+        {
+            let a = a.to_string();
+            serve(
+                shared.clone(),
+                Api::EngActivity,
+                a,
+                req,
+                api::windows::engactivity,
+            )
+            .await
+        }
+        _ => json_response(
+            404,
+            &json!({"message": format!("no such API on this host: {} {}", req.method, req.path)}),
+        ),
+    }
+}
+
+fn csds_request(
+    shared: &Shared,
+    req: &Incoming,
+    account: String,
+    service: Option<String>,
+) -> Response {
+    let d = shared.faults.decide(Api::Csds);
+    let (status, body) = if let Some(st) = d.status {
+        (st, error_body(st))
+    } else if !shared.accounts.contains_key(&account) {
+        (401, json!({"message": "invalid site"}))
+    } else {
+        let hosts = shared.hosts.lock().clone();
+        let params = Params(req.query.clone());
+        let r = match &service {
+            Some(s) => csds::one(&account, s, &hosts, &params),
+            None => csds::all(&account, &hosts, &params),
+        };
+        r.unwrap_or_else(|causes| (400, bad_request_body(&causes)))
+    };
+    shared.accounting.record(&account, Api::Csds, status);
+    json_response(status, &body)
+}
+
+fn sentinel(shared: &Shared, req: &Incoming, account: &str) -> Response {
+    let d = shared.faults.decide(Api::Sentinel);
+    let form = decode_pairs(std::str::from_utf8(&req.body).unwrap_or(""));
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let (status, body) = if let Some(st) = d.status {
+        (st, error_body(st))
+    } else if get("grant_type") != Some("client_credentials") {
+        (400, json!({"error": "unsupported_grant_type"}))
+    } else if !shared.accounts.contains_key(account)
+        || get("client_id") != Some(shared.credentials.oauth2.client_id.as_str())
+        || get("client_secret") != Some(shared.credentials.oauth2.client_secret.as_str())
+    {
+        (401, json!({"error": "invalid_client"}))
+    } else {
+        let now_s = shared.clock.now_ms() / 1000;
+        let token = shared.tokens.issue(
+            account,
+            &shared.credentials.oauth2.client_id,
+            now_s,
+            shared.token_ttl_s,
+        );
+        (200, json!({"access_token": token, "token_type": "Bearer"}))
+    };
+    shared.accounting.record(account, Api::Sentinel, status);
+    json_response(status, &body)
+}
+
+/// Checks the request's credentials; `Err` carries the 401 problem.
+fn authenticate(
+    shared: &Shared,
+    api: Api,
+    account: &str,
+    req: &Incoming,
+) -> Result<(), AuthProblem> {
+    let header = req
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .ok_or(AuthProblem::ParameterAbsent)?;
+    if let Some(token) = header.strip_prefix("Bearer ") {
+        if !api.accepts_bearer() {
+            return Err(AuthProblem::BearerNotAccepted);
+        }
+        let now_s = shared.clock.now_ms() / 1000;
+        return if shared.tokens.check(token.trim(), account, now_s) {
+            Ok(())
+        } else {
+            Err(AuthProblem::TokenRejected)
+        };
+    }
+    let mut params = req.query.clone();
+    let form = req
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        params.extend(decode_pairs(std::str::from_utf8(&req.body).unwrap_or("")));
+    }
+    let url = format!("{}{}", req.base_url, req.path);
+    // OAuth timestamps are real time, whatever the simulated clock says.
+    let now_s = wall_clock_ms() / 1000;
+    let v = verify_oauth1(
+        req.method.as_str(),
+        &url,
+        &params,
+        header,
+        &shared.credentials.oauth1,
+        Some(now_s),
+        600,
+    )?;
+    let mut nonces = shared.nonces.lock();
+    nonces.retain(|_, ts| (now_s - *ts).abs() <= 900);
+    if nonces
+        .insert(format!("{}:{}", v.timestamp, v.nonce), v.timestamp)
+        .is_some()
+    {
+        return Err(AuthProblem::NonceUsed);
+    }
+    Ok(())
+}
+
+/// Turns a JSON object body (the POST form of GET APIs) into parameters; values are sent as strings
+/// or numbers.
+fn params_with_json_body(req: &Incoming) -> Params {
+    let mut p = req.query.clone();
+    if req.method == Method::POST
+        && let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&req.body)
+    {
+        for (k, v) in map {
+            let v = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            p.push((k, v));
+        }
+    }
+    Params(p)
+}
+
+fn garble(bytes: &[u8]) -> Vec<u8> {
+    let mut out = bytes[..bytes.len() / 2].to_vec();
+    out.extend_from_slice(b"<<not json>>");
+    out
+}
+
+async fn serve(
+    shared: Arc<Shared>,
+    api: Api,
+    account: String,
+    req: Incoming,
+    build: Builder,
+) -> Response {
+    if !shared.accounts.contains_key(&account) {
+        shared.accounting.record(&account, api, 401);
+        return json_response(401, &unauthorized(AuthProblem::ConsumerKeyUnknown));
+    }
+    let Some(_permit) = shared.limiter.acquire(&account, api) else {
+        shared.accounting.record(&account, api, 429);
+        return json_response(429, &error_body(429));
+    };
+    let decision = shared.faults.decide(api);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    if let Some(st) = decision.status {
+        shared.accounting.record(&account, api, st);
+        let mut resp = json_response(st, &error_body(st));
+        if let (429, Some(s)) = (st, decision.retry_after_s) {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, s.to_string().parse().expect("digits"));
+        }
+        return resp;
+    }
+    if let Err(problem) = authenticate(&shared, api, &account, &req) {
+        shared.accounting.record(&account, api, 401);
+        return json_response(401, &unauthorized(problem));
+    }
+    let params = params_with_json_body(&req);
+    let shared2 = shared.clone();
+    let account2 = account.clone();
+    let decision2 = decision.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let now = shared2.clock.now_ms();
+        let mut engine = shared2.accounts[&account2].lock();
+        engine.advance_to(now);
+        let ctx = Ctx {
+            engine: &engine,
+            now,
+            params: &params,
+            body: &req.body,
+            base_url: &req.base_url,
+            path: &req.path,
+            faults: &decision2,
+        };
+        build(&ctx)
+    })
+    .await;
+    let (status, body) = match result {
+        Ok(Ok(ok)) => ok,
+        Ok(Err(causes)) => (400, bad_request_body(&causes)),
+        Err(_) => (500, error_body(500)),
+    };
+    shared.accounting.record(&account, api, status);
+    finish(status, &body, &decision)
+}
+
+fn finish(status: u16, body: &Value, d: &Decision) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    if d.malformed {
+        return (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            [(header::CONTENT_TYPE, "application/json")],
+            garble(&bytes),
+        )
+            .into_response();
+    }
+    if d.truncate {
+        // Send half the body, then fail the stream: the connection drops mid-response.
+        let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
+        let stream = futures_util::stream::iter(vec![
+            Ok::<Bytes, std::io::Error>(half),
+            Err(std::io::Error::other("simulated truncation")),
+        ]);
+        return Response::builder()
+            .status(status)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from_stream(stream))
+            .expect("valid response");
+    }
+    json_response(status, body)
+}
