@@ -18,8 +18,8 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
 use super::records::{
-    ChatRec, CloseRec, EndReason, IntervalCell, NO_AGENT, QUARTER_MS, Records, Resolver,
-    ResponseRec, SegmentRec, StatusRec, quarter_of,
+    ChatRec, CloseRec, EndReason, NO_AGENT, QUARTER_MS, Records, Resolver, ResponseRec, SegmentRec,
+    StatusRec, quarter_of,
 };
 use super::world::{AWAY_REASONS, UserType, World, daily_shape};
 use crate::clock::EpochMs;
@@ -327,10 +327,7 @@ fn add_focus(
     to: EpochMs,
 ) {
     for (q, ms) in quarters(from, to) {
-        let cell = records
-            .intervals
-            .entry((q, skill, seg.agent))
-            .or_insert_with(IntervalCell::default);
+        let cell = records.intervals.entry((q, skill, seg.agent)).or_default();
         match model {
             Focus::Ift => {
                 cell.ift_ms += ms;

@@ -301,11 +301,14 @@ impl Default for Limits {
     }
 }
 
+/// Requests in flight, start of the current minute, and requests in it.
+type Usage = (u32, Instant, u32);
+
 /// Enforces [`Limits`]; a request over either limit gets 429.
 #[derive(Debug)]
 pub struct Limiter {
     limits: Limits,
-    state: Mutex<HashMap<(String, Api), (u32, Instant, u32)>>,
+    state: Mutex<HashMap<(String, Api), Usage>>,
 }
 
 /// Releases a concurrency slot when dropped.

@@ -113,7 +113,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<Simulator> {
             let m = Arc::new(ManualClock::new(t));
             (m.clone(), Some(m))
         }
-        ClockMode::Scaled(s) if s == 1.0 => (Arc::new(SystemClock), None),
+        ClockMode::Scaled(1.0) => (Arc::new(SystemClock), None),
         ClockMode::Scaled(s) => (Arc::new(ScaledClock::starting_now(s)), None),
     };
     let now = clock.now_ms();
