@@ -527,10 +527,14 @@ fn finish(status: u16, body: &Value, d: &Decision) -> Response {
     if d.truncate {
         // Send half the body, then fail the stream: the connection drops mid-response.
         let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
-        let stream = futures_util::stream::iter(vec![
-            Ok::<Bytes, std::io::Error>(half),
-            Err(std::io::Error::other("simulated truncation")),
-        ]);
+        use futures_util::StreamExt;
+        // The pause lets the headers and the first half reach the client before the failure.
+        let stream = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(half)]).chain(
+            futures_util::stream::once(async {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Err(std::io::Error::other("simulated truncation"))
+            }),
+        );
         return Response::builder()
             .status(status)
             .header(header::CONTENT_TYPE, "application/json")
