@@ -165,6 +165,18 @@ impl Sim {
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }
 
+    /// A signed GET of a full URL, returning the raw response (for headers and broken bodies).
+    pub async fn get_raw(&self, url: &str, query: &[(&str, &str)]) -> reqwest::Response {
+        let auth = self.oauth1("GET", url, query, None);
+        self.http
+            .get(url)
+            .query(query)
+            .header("Authorization", auth)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A signed GET parsed as JSON.
     pub async fn get_json(
         &self,

@@ -12,13 +12,13 @@
 //! only client code that reads them divides by 1000). engactivity handling times are seconds, as
 //! documented.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{Map, Value, json};
 
 use super::{Check, Ctx, Params, Reply, id_list};
 use crate::clock::EpochMs;
-use crate::simulator::records::{Resolver, time_range};
+use crate::simulator::records::{ChatRec, CloseRec, Resolver, time_range};
 
 const FIVE_MIN: i64 = 5 * 60 * 1000;
 
@@ -268,58 +268,94 @@ fn respond<M: Metric>(
     (200, Value::Object(out))
 }
 
-/// `GET|POST /operations/api/account/{a}/msgconversation`.
-pub fn msgconversation(ctx: &Ctx<'_>) -> Reply {
-    let (shape, timeframe, interval) = parse(ctx, 1)?;
+/// A record of a rolling-window log: when it happened, when it shows, and whom it belongs to.
+trait WindowRecord {
+    type M: Metric;
+    fn t(&self) -> EpochMs;
+    fn visible_at(&self) -> EpochMs;
+    fn skill(&self) -> u32;
+    fn agent(&self) -> Option<u32>;
+    fn metric(&self) -> Self::M;
+}
+
+impl WindowRecord for CloseRec {
+    type M = ConvMetric;
+    fn t(&self) -> EpochMs {
+        self.t
+    }
+    fn visible_at(&self) -> EpochMs {
+        self.visible_at
+    }
+    fn skill(&self) -> u32 {
+        self.skill
+    }
+    fn agent(&self) -> Option<u32> {
+        self.agent
+    }
+    fn metric(&self) -> ConvMetric {
+        let mut m = ConvMetric::default();
+        m.count[resolver_slot(self.resolver)] = 1;
+        m.handling_ms[resolver_slot(self.resolver)] = self.handling_ms;
+        m
+    }
+}
+
+impl WindowRecord for ChatRec {
+    type M = ChatMetric;
+    fn t(&self) -> EpochMs {
+        self.t
+    }
+    fn visible_at(&self) -> EpochMs {
+        self.visible_at
+    }
+    fn skill(&self) -> u32 {
+        self.skill
+    }
+    fn agent(&self) -> Option<u32> {
+        self.agent
+    }
+    fn metric(&self) -> ChatMetric {
+        let (i, h) = (self.interactive, self.handling_s);
+        ChatMetric {
+            interactive: i as i64,
+            non_interactive: !i as i64,
+            handling_s: if i { h } else { 0 },
+            non_interactive_handling_s: if i { 0 } else { h },
+            connected: self.connected as i64,
+        }
+    }
+}
+
+/// Serves one rolling-window API from its record log.
+fn serve<R: WindowRecord>(ctx: &Ctx<'_>, min_interval: i64, log: &VecDeque<R>) -> Reply {
+    let (shape, timeframe, interval) = parse(ctx, min_interval)?;
     let e = ctx.engine;
     let start = buckets(ctx.now, timeframe, None).start;
-    let log = &e.records.closes;
     let records = log
-        .range(time_range(log, |r| r.t, start, ctx.now))
-        .filter(|r| r.visible_at <= ctx.now)
+        .range(time_range(log, |r| r.t(), start, ctx.now))
+        .filter(|r| r.visible_at() <= ctx.now)
         .filter_map(|r| {
-            let skill = e.world.skills[r.skill as usize].id;
-            let agent = r.agent.map(|a| e.world.agents[a as usize].id);
-            let group = r.group.map(|g| e.world.groups[g as usize].id);
-            if !shape.admits(skill, agent, group) {
-                return None;
-            }
-            let mut m = ConvMetric::default();
-            m.count[resolver_slot(r.resolver)] = 1;
-            m.handling_ms[resolver_slot(r.resolver)] = r.handling_ms;
-            Some((r.t, skill, agent, m))
+            let skill = e.world.skills[r.skill() as usize].id;
+            let agent = r.agent().map(|a| e.world.agents[a as usize].id);
+            // The group is the (last) agent's group.
+            let group = r
+                .agent()
+                .map(|a| e.world.groups[e.world.agents[a as usize].group as usize].id);
+            shape
+                .admits(skill, agent, group)
+                .then(|| (r.t(), skill, agent, r.metric()))
         });
     Ok(respond(ctx, &shape, timeframe, interval, records))
 }
 
+/// `GET|POST /operations/api/account/{a}/msgconversation`.
+pub fn msgconversation(ctx: &Ctx<'_>) -> Reply {
+    serve(ctx, 1, &ctx.engine.records.closes)
+}
+
 /// `GET /operations/api/account/{a}/engactivity`.
 pub fn engactivity(ctx: &Ctx<'_>) -> Reply {
-    let (shape, timeframe, interval) = parse(ctx, 5)?;
-    let e = ctx.engine;
-    let start = buckets(ctx.now, timeframe, None).start;
-    let log = &e.records.chats;
-    let records = log
-        .range(time_range(log, |r| r.t, start, ctx.now))
-        .filter(|r| r.visible_at <= ctx.now)
-        .filter_map(|r| {
-            let skill = e.world.skills[r.skill as usize].id;
-            let agent = r.agent.map(|a| e.world.agents[a as usize].id);
-            let group = r
-                .agent
-                .map(|a| e.world.groups[e.world.agents[a as usize].group as usize].id);
-            if !shape.admits(skill, agent, group) {
-                return None;
-            }
-            let m = ChatMetric {
-                interactive: r.interactive as i64,
-                non_interactive: !r.interactive as i64,
-                handling_s: if r.interactive { r.handling_s } else { 0 },
-                non_interactive_handling_s: if r.interactive { 0 } else { r.handling_s },
-                connected: r.connected as i64,
-            };
-            Some((r.t, skill, agent, m))
-        });
-    Ok(respond(ctx, &shape, timeframe, interval, records))
+    serve(ctx, 5, &ctx.engine.records.chats)
 }
 
 #[cfg(test)]
