@@ -6,7 +6,7 @@
 //! | `GET /_sim/faults`, `PUT /_sim/faults/{api}`, `DELETE /_sim/faults` | read, set (JSON [`FaultSpec`]) and clear faults |
 //! | `GET /_sim/clock`, `POST /_sim/clock/advance?ms=N` | read the clock; step a manual clock |
 //! | `GET /_sim/world/{account}` | skills, groups and agents with their ids |
-//! | `GET /_sim/truth/{account}/{what}?from=&to=&skill=&agent=` | ground truth (`resolved`, `chats`, `time_in_state`, `segments`, `current`, `queue_health`) |
+//! | `GET /_sim/truth/{account}/{what}?from=&to=&skill=&agent=` | ground truth (`resolved`, `chats`, `intervals`, `time_in_state`, `segments`, `nht`, `current`, `queue_health`); `intervals` takes `grouping=skill|agent|skill,agent|agentGroup|skill,agentGroup`, `nht` takes `skill` and `interval=15|30|60` |
 
 use axum::body::Bytes;
 use axum::http::Method;
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::faults::{Api, FaultSpec};
 use super::server::Shared;
-use super::truth::{Scope, UserTypes};
+use super::truth::{Grouping, Scope, UserTypes};
 
 fn reply(status: u16, v: Value) -> Response {
     (
@@ -122,6 +122,45 @@ fn truth(shared: &Shared, account: &str, what: &str, q: &[(String, String)]) -> 
         "chats" => {
             let c = e.truth_chats(from, to, skill, agent);
             json!({"interactive": c.interactive, "nonInteractive": c.non_interactive, "handlingS": c.handling_s, "nonInteractiveHandlingS": c.non_interactive_handling_s, "connected": c.connected})
+        }
+        "intervals" => {
+            let grouping = match param(q, "grouping").unwrap_or("skill") {
+                "skill" => Grouping::Skill,
+                "agent" => Grouping::Agent,
+                "skill,agent" => Grouping::SkillAgent,
+                "agentGroup" => Grouping::AgentGroup,
+                "skill,agentGroup" => Grouping::SkillAgentGroup,
+                other => return reply(400, json!({"message": format!("grouping: unknown {other}")})),
+            };
+            json!(
+                e.truth_intervals(from, to, grouping)
+                    .iter()
+                    .map(|((start, k), c)| json!({
+                        "start": start, "skillId": k.skill, "agentId": k.agent, "agentGroupId": k.group,
+                        "iftMs": c.ift_ms, "ehtMs": c.eht_ms, "workMs": c.work_ms,
+                        "handledIft": c.handled_ift, "handledEht": c.handled_eht, "replied": c.replied,
+                        "consumerMessages": c.consumer_messages, "agentMessages": c.agent_messages,
+                        "arrivals": c.arrivals, "closed": c.closed, "humanTime": c.has_human_time(),
+                    }))
+                    .collect::<Vec<_>>()
+            )
+        }
+        "nht" => {
+            let Some(s) = skill else {
+                return reply(400, json!({"message": "skill: required"}));
+            };
+            let minutes = num("interval").unwrap_or(60);
+            if ![15, 30, 60].contains(&minutes) {
+                return reply(400, json!({"message": "interval: 15, 30 or 60"}));
+            }
+            let step = minutes * 60_000;
+            let mut t = from - from.rem_euclid(step);
+            let mut out = Vec::new();
+            while t < to {
+                out.push(json!({"start": t, "values": format!("{:?}", e.truth_nht(s, t, minutes))}));
+                t += step;
+            }
+            json!(out)
         }
         "time_in_state" => {
             let Some(a) = agent else {

@@ -190,6 +190,12 @@ pub struct IntervalCell {
 }
 
 impl IntervalCell {
+    /// Whether a human agent spent handle or work time here. Interval metrics drop rows without it
+    /// unless `includeBotSkills` is set.
+    pub fn has_human_time(&self) -> bool {
+        self.work_ms > 0 || self.ift_ms > 0 || self.eht_ms > 0
+    }
+
     /// Adds `o` into `self`.
     pub fn add(&mut self, o: &IntervalCell) {
         self.ift_ms += o.ift_ms;

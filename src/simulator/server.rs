@@ -245,82 +245,60 @@ async fn dispatch(
         {
             sentinel(&shared, &req, a)
         }
+        _ => match route(listener, &segs, m) {
+            Some((api, account, build)) => {
+                let account = account.to_string();
+                serve(shared.clone(), api, account, req, build).await
+            }
+            None => json_response(
+                404,
+                &json!({"message": format!("no such API on this host: {} {}", req.method, req.path)}),
+            ),
+        },
+    }
+}
+
+/// The metrics API a request addresses: which one, for which account, and its response builder.
+fn route<'a>(listener: Listener, segs: &[&'a str], m: &Method) -> Option<(Api, &'a str, Builder)> {
+    let (get, post) = (m == Method::GET, m == Method::POST);
+    let found: (Api, &str, Builder) = match (listener, segs) {
         (Listener::ManagerWorkspace, ["manager_workspace", "api", "account", a, "metrics"])
-            if m == Method::POST =>
+            if post =>
         {
-            serve(
-                shared.clone(),
-                Api::KmmMetrics,
-                a.to_string(),
-                req,
-                api::kmm::metrics,
-            )
-            .await
+            (Api::KmmMetrics, a, api::kmm::metrics)
         }
         (Listener::ManagerWorkspace, ["manager_workspace", "api", "account", a, "agent_view"])
-            if m == Method::POST =>
+            if post =>
         {
-            serve(
-                shared.clone(),
-                Api::KmmAgentView,
-                a.to_string(),
-                req,
-                api::kmm::agent_view,
-            )
-            .await
+            (Api::KmmAgentView, a, api::kmm::agent_view)
         }
-        (
-            Listener::DataReporting,
-            [
-                "operations",
-                "api",
-                "account",
-                a,
-                "msgqueuehealth",
-                "current",
-            ],
-        ) if m == Method::GET => {
-            let a = a.to_string();
-            serve(
-                shared.clone(),
+        (Listener::DataReporting, ["operations", "api", "account", a, rest @ ..]) => match rest {
+            ["msgqueuehealth", "current"] if get => (
                 Api::QueueHealthCurrent,
                 a,
-                req,
-                api::queue_health::current,
-            )
-            .await
-        }
-        (Listener::DataReporting, ["operations", "api", "account", a, "msgconversation"])
-            if m == Method::GET || m == Method::POST =>
-        {
-            let a = a.to_string();
-            serve(
-                shared.clone(),
-                Api::MsgConversation,
-                a,
-                req,
-                api::windows::msgconversation,
-            )
-            .await
-        }
-        (Listener::DataReporting, ["operations", "api", "account", a, "engactivity"])
-            if m == Method::GET =>
-        {
-            let a = a.to_string();
-            serve(
-                shared.clone(),
-                Api::EngActivity,
-                a,
-                req,
-                api::windows::engactivity,
-            )
-            .await
-        }
-        _ => json_response(
-            404,
-            &json!({"message": format!("no such API on this host: {} {}", req.method, req.path)}),
+                api::queue_health::current as Builder,
+            ),
+            ["msgconversation"] if get || post => {
+                (Api::MsgConversation, a, api::windows::msgconversation)
+            }
+            ["engactivity"] if get => (Api::EngActivity, a, api::windows::engactivity),
+            ["nht"] if get || post => (Api::Nht, a, api::nht::nht),
+            _ => return None,
+        },
+        (Listener::AgentActivity, ["api", "account", a, "interval-metrics"]) if get => (
+            Api::IntervalMetrics,
+            a,
+            api::interval_metrics::interval_metrics,
         ),
-    }
+        (Listener::AgentActivity, ["api", "v2", "account", a, "status-changes"]) if get => {
+            (Api::StatusChanges, a, api::status_changes::status_changes)
+        }
+        (Listener::AgentActivity, ["api", "account", a, "agent-segments"]) if get => {
+            (Api::AgentSegments, a, api::agent_segments::agent_segments)
+        }
+        _ => return None,
+    };
+    Some(found)
 }
 
 fn csds_request(

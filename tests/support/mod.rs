@@ -223,3 +223,42 @@ impl Sim {
         template.replace("{a}", &self.account)
     }
 }
+
+impl Sim {
+    /// A signed GET of a full URL with its query (a paging link), parsed as JSON.
+    pub async fn get_link(&self, href: &str) -> (u16, Value) {
+        let (url, query) = href.split_once('?').unwrap_or((href, ""));
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .collect();
+        let query: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let r = self.get_raw(url, &query).await;
+        let s = r.status().as_u16();
+        let t = r.text().await.unwrap_or_default();
+        (
+            s,
+            serde_json::from_str(&t).unwrap_or_else(|e| panic!("{e}: {t}")),
+        )
+    }
+
+    /// Asserts that each query gets 400 with the documented agent-activity error body.
+    pub async fn assert_rejected(&self, service: &str, path: &str, queries: &[Vec<(&str, &str)>]) {
+        let documented = example("agent-activity-error-400.json");
+        for q in queries {
+            let (status, body) = self.get_json(service, path, q).await;
+            assert_eq!(status, 400, "{q:?} must be rejected: {body}");
+            assert_same_structure(&body, &documented, &[]);
+        }
+    }
+}
+
+/// The `href` of the link with relation `rel` in a `[{rel, href}]` list.
+pub fn rel<'a>(refs: &'a Value, rel: &str) -> Option<&'a str> {
+    refs.as_array()?
+        .iter()
+        .find(|r| r["rel"] == rel)
+        .and_then(|r| r["href"].as_str())
+}

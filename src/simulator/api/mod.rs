@@ -4,9 +4,13 @@
 //! Bodies are built here with `serde_json` values, independently of the exporter's response types.
 //! Every documented limit a request breaks is collected into `causes` and answered with 400.
 
+pub mod agent_segments;
 pub mod csds;
+pub mod interval_metrics;
 pub mod kmm;
+pub mod nht;
 pub mod queue_health;
+pub mod status_changes;
 pub mod windows;
 
 use serde_json::{Value, json};
@@ -205,4 +209,92 @@ pub fn parse_rfc3339(s: &str) -> Option<EpochMs> {
     chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%#z")
         .ok()
         .map(|t| t.timestamp_millis())
+}
+
+/// The request's query string without the parameters named in `drop` or `set`, followed by those of
+/// `set`: the query of a paging link.
+pub fn query_with(ctx: &Ctx<'_>, drop: &[&str], set: &[(&str, String)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &ctx.params.0 {
+        if !drop.contains(&k.as_str()) && !set.iter().any(|(r, _)| r == k) {
+            q.append_pair(k, v);
+        }
+    }
+    for (k, v) in set {
+        q.append_pair(k, v);
+    }
+    q.finish()
+}
+
+/// Offset paging links (`self`, `first`, `previous`, `next`, `last`) for `total` results.
+/// `self` and `first` are always present, `last` always with `always_last` and otherwise when there
+/// is more than one page, `previous` and `next` when such a page exists. The last page's link
+/// carries its actual size as `limit`, as LivePerson's do.
+pub fn offset_references(
+    ctx: &Ctx<'_>,
+    total: u64,
+    offset: u64,
+    limit: u64,
+    always_last: bool,
+) -> Vec<Value> {
+    let at = |rel: &str, off: u64, lim: u64| {
+        link(
+            ctx,
+            rel,
+            &query_with(
+                ctx,
+                &[],
+                &[("offset", off.to_string()), ("limit", lim.to_string())],
+            ),
+        )
+    };
+    let mut refs = vec![at("self", offset, limit), at("first", 0, limit)];
+    if offset > 0 {
+        refs.push(at("previous", offset.saturating_sub(limit), limit));
+    }
+    if offset + limit < total {
+        refs.push(at("next", offset + limit, limit));
+    }
+    if total > limit || always_last {
+        let last = total.saturating_sub(1) / limit * limit;
+        refs.push(at("last", last, (total - last).clamp(1, limit)));
+    }
+    refs
+}
+
+/// Reads a time given in one of two forms (an RFC 3339 `text` parameter or an epoch-ms `millis`
+/// one), never both; `Ok(None)` when neither is present.
+pub fn time_param(
+    check: &mut Check,
+    p: &Params,
+    text: &str,
+    millis: &str,
+    parse_text: fn(&str) -> Option<EpochMs>,
+) -> Option<EpochMs> {
+    let t = p.get(text).filter(|s| !s.is_empty());
+    let m = p.get(millis).filter(|s| !s.is_empty());
+    match (t, m) {
+        (Some(_), Some(_)) => {
+            check.fail(format!("{text}: send either {text} or {millis}, not both"));
+            None
+        }
+        (Some(s), None) => parse_text(s).or_else(|| {
+            check.fail(format!("{text}: invalid date-time {s}"));
+            None
+        }),
+        (None, Some(s)) => s.trim().parse::<EpochMs>().ok().or_else(|| {
+            check.fail(format!("{millis}: must be epoch milliseconds"));
+            None
+        }),
+        (None, None) => None,
+    }
+}
+
+/// A non-negative offset and a bounded limit, as the offset-paged APIs take them.
+pub fn offset_limit(check: &mut Check, p: &Params, default_limit: i64, max: i64) -> (u64, u64) {
+    let offset = check.int(p, "offset", Some(0), 0, i64::MAX).unwrap_or(0);
+    let limit = check
+        .int(p, "limit", Some(default_limit), 1, max)
+        .unwrap_or(default_limit);
+    (offset as u64, limit as u64)
 }
