@@ -518,7 +518,7 @@ async fn status_changes_shapes_paging_visibility_and_truth() {
             .to_rfc3339()
     };
     let (y, m6, m1) = (ago(1), ago(24 * 190), ago(24 * 32));
-    let base = vec![("source", "test")];
+    let base = [("source", "test")];
     let plus = |extra: &[(&'static str, &str)]| {
         let mut x: Vec<(&str, String)> = base.iter().map(|(k, v)| (*k, v.to_string())).collect();
         x.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
