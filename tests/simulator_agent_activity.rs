@@ -238,6 +238,57 @@ async fn interval_metrics_empty_pages_202_and_limits() {
         .collect();
     assert!(!plain.is_empty());
 
+    // An agent idle for an hour, then working, gives an empty page with a next page (each page
+    // scans one hour).
+    let (from, to) = (now - 6 * HOUR, now - HOUR);
+    let truth = s
+        .sim
+        .engine(&s.account)
+        .truth_intervals(from, to + 1, Grouping::Agent);
+    let busy_hours = |agent: i64| -> Vec<bool> {
+        (0..6)
+            .map(|h| {
+                truth.iter().any(|((t, k), c)| {
+                    k.agent == Some(agent) && c.has_human_time() && (t - from) / HOUR == h
+                })
+            })
+            .collect()
+    };
+    let agents = s.sim.engine(&s.account).world.agents.clone();
+    let late = agents
+        .iter()
+        .map(|a| a.id)
+        .find(|&a| {
+            let b = busy_hours(a);
+            (0..5).any(|h| !b[h] && b[h + 1..].contains(&true))
+        })
+        .expect("some agent starts work during the window");
+    let (from_s, to_s, agent_s) = (from.to_string(), to.to_string(), late.to_string());
+    let pages = im_pages(
+        &s,
+        &[
+            ("v", "1"),
+            ("source", "test"),
+            ("fromL", &from_s),
+            ("toL", &to_s),
+            ("handleTimeModel", "IFT"),
+            ("metrics", "handleTime"),
+            ("grouping", "agent"),
+            ("agentId", &agent_s),
+        ],
+    )
+    .await;
+    let counts: Vec<u64> = pages
+        .iter()
+        .map(|p| p["metadata"]["count"].as_u64().unwrap())
+        .collect();
+    let first_data = counts.iter().position(|&c| c > 0).expect("the agent works");
+    assert!(
+        first_data > 0,
+        "an empty page with a next page comes before the agent's first rows: {counts:?}"
+    );
+    assert_eq!(pages[0]["metadata"]["filters"], json!({"agentId": late}));
+
     // With the fault on, empty pages that still have a next page come between data pages, and
     // the concatenation is unchanged.
     s.sim.faults().set(
@@ -782,4 +833,51 @@ async fn per_account_rate_limit_answers_429_for_that_account_only() {
     }
     assert_eq!(statuses, [200, 200, 200, 429, 429]);
     assert_eq!(s.get(AA, &path("70000002"), &q).await.0, 200);
+}
+
+#[tokio::test]
+async fn admin_truth_endpoints_serve_the_handle_truth_as_json() {
+    let s = sim(afternoon(27)).await;
+    let now = s.sim.now();
+    let (from, to) = (now - 2 * HOUR, now - HOUR);
+    let url = |what: &str, extra: &str| {
+        format!(
+            "{}/_sim/truth/{}/{what}?from={from}&to={to}{extra}",
+            s.sim.csds_url(),
+            s.account
+        )
+    };
+    let get = |u: String| async move {
+        let r = reqwest::get(u).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        r.json::<Value>().await.unwrap()
+    };
+    let rows = get(url("intervals", "&grouping=skill,agent")).await;
+    let truth = s
+        .sim
+        .engine(&s.account)
+        .truth_intervals(from, to, Grouping::SkillAgent);
+    assert_eq!(rows.as_array().unwrap().len(), truth.len());
+    let ift: i64 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["iftMs"].as_i64().unwrap())
+        .sum();
+    assert_eq!(ift, truth.values().map(|c| c.ift_ms).sum::<i64>());
+
+    let skill = s.sim.engine(&s.account).world.skills[0].id;
+    let nht = get(url("nht", &format!("&skill={skill}&interval=60"))).await;
+    let t = s.sim.engine(&s.account).truth_nht(0, from, 60);
+    assert_eq!(nht[0]["start"], from);
+    assert_eq!(
+        nht[0]["values"]["handledSegments"],
+        json!(t.handled_segments)
+    );
+    let current = get(url("current", "")).await;
+    let c = s.sim.engine(&s.account).truth_current(
+        liveperson_exporter::simulator::truth::Scope::All,
+        liveperson_exporter::simulator::truth::UserTypes::ALL,
+    );
+    assert_eq!(current["onlineAgents"], c.online_agents);
 }

@@ -157,7 +157,7 @@ fn truth(shared: &Shared, account: &str, what: &str, q: &[(String, String)]) -> 
             let mut t = from - from.rem_euclid(step);
             let mut out = Vec::new();
             while t < to {
-                out.push(json!({"start": t, "values": format!("{:?}", e.truth_nht(s, t, minutes))}));
+                out.push(json!({"start": t, "values": e.truth_nht(s, t, minutes)}));
                 t += step;
             }
             json!(out)
@@ -180,9 +180,9 @@ fn truth(shared: &Shared, account: &str, what: &str, q: &[(String, String)]) -> 
         ),
         "current" => {
             let scope = skill.map_or(Scope::All, Scope::Skill);
-            json!(format!("{:?}", e.truth_current(scope, UserTypes::ALL)))
+            json!(e.truth_current(scope, UserTypes::ALL))
         }
-        "queue_health" => json!(format!("{:?}", e.truth_queue_health(skill))),
+        "queue_health" => json!(e.truth_queue_health(skill)),
         _ => return reply(404, json!({"message": format!("unknown truth {what}")})),
     };
     reply(200, v)

@@ -164,9 +164,11 @@ pub struct SegmentTruth {
 ///   are repeated in each of its 15- or 30-minute intervals;
 /// - `net_handle_time_s` = attributed logged-in seconds × average available load ÷ handled segments.
 ///
-/// An interval in which the skill saw no arrivals, no segments and no logged-in agent has no entry
-/// at all (`NhtTruth::empty`), and the API shows -1 for every field.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// An interval in which the skill saw no arrivals, no segments and no logged-in agent is
+/// `NhtTruth::empty`, and the API leaves it out. The API shows `None` fields as -1 and rounds the
+/// averages to two decimals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NhtTruth {
     /// Nothing happened on the skill in the interval.
     pub empty: bool,
@@ -241,7 +243,8 @@ impl UserTypes {
 /// - agents by state: agents in scope in that state;
 /// - available slots: free slots of online agents in scope that take work;
 /// - queue wait percentiles: nearest-rank percentiles of the current waits of queued conversations.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct CurrentValues {
     pub assigned: u64,
@@ -267,7 +270,8 @@ pub struct CurrentValues {
 /// Unassigned conversations are actionable when the consumer wrote last; "during transfer" ones
 /// entered the queue by a transfer or back-to-queue. Wait times are the current waits in queue, ms,
 /// `None` when nobody waits.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct QueueHealth {
     pub unassigned: u64,

@@ -8,9 +8,10 @@
 //! - Rows are one per (interval, grouping key), ordered by interval start and then by skill, agent
 //!   and agent-group id. Without `includeBotSkills`, rows without human handle or work time are
 //!   dropped.
-//! - Paging is by an opaque cursor. Each page scans at most [`SCAN_SPAN_MS`] of intervals, so a quiet
-//!   stretch (a night, or an idle filtered agent) gives an empty page that still has a next page;
-//!   the `empty_pages` fault puts an extra empty page before every page with rows.
+//! - Paging is by an opaque cursor. Each page scans the intervals of one hour at most
+//!   ([`SCAN_SPAN_MS`]), so a quiet hour (a night, or an idle filtered agent) gives an empty page
+//!   that still has a next page, and a request's cost stays bounded however large the account; the
+//!   `empty_pages` fault puts an extra empty page before every page with rows.
 //! - Handle and work times are seconds (from the engine's milliseconds, not rounded).
 
 use std::collections::BTreeMap;
@@ -24,7 +25,7 @@ use crate::clock::EpochMs;
 use crate::simulator::records::{IntervalCell, NO_AGENT, QUARTER_MS, quarter_of};
 
 /// How much interval time one page scans at most.
-pub const SCAN_SPAN_MS: i64 = 6 * 60 * 60 * 1000;
+pub const SCAN_SPAN_MS: i64 = 60 * 60 * 1000;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 const METRICS: [&str; 8] = [
     "handleTime",
@@ -37,8 +38,8 @@ const METRICS: [&str; 8] = [
     "closedConversations",
 ];
 
-/// Where a page starts: the first interval start it scans, the index of its first row, and whether
-/// the `empty_pages` fault already served the empty page before it.
+/// Where a page starts: the first interval start it scans, the index of its first row among that
+/// scan's rows, and whether the `empty_pages` fault already served the empty page before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Cursor {
     scan_from: EpochMs,
@@ -219,6 +220,7 @@ fn interval_starts(q: &Query, now: EpochMs) -> Vec<EpochMs> {
         .collect()
 }
 
+/// The rows of the intervals in `starts`.
 fn rows(ctx: &Ctx<'_>, q: &Query, starts: &[EpochMs]) -> Vec<(RowKey, IntervalCell)> {
     let (Some(&first), Some(&last)) = (starts.first(), starts.last()) else {
         return Vec::new();
@@ -348,38 +350,39 @@ pub fn interval_metrics(ctx: &Ctx<'_>) -> Reply {
     if let Some(body) = in_progress(ctx, &q, &starts) {
         return Ok((202, body));
     }
-    let rows = rows(ctx, &q, &starts);
-    let end = starts.last().map_or(q.from, |&s| s + 1);
     let start = q.cursor.unwrap_or(Cursor {
         scan_from: starts.first().copied().unwrap_or(q.from),
         row: 0,
         primed: false,
     });
-    let mut page: &[(RowKey, IntervalCell)] = &[];
+    let scan_to = start.scan_from + SCAN_SPAN_MS;
+    let more_to_scan = starts.last().is_some_and(|&s| s >= scan_to);
+    let rows = if ctx.faults.empty_pages && !start.primed {
+        Vec::new()
+    } else {
+        let lo = starts.partition_point(|&s| s < start.scan_from);
+        let hi = starts.partition_point(|&s| s < scan_to);
+        rows(ctx, &q, &starts[lo..hi])
+    };
+    let rest = rows.get(start.row..).unwrap_or_default();
+    let page = &rest[..rest.len().min(q.page_size)];
     let next = if ctx.faults.empty_pages && !start.primed {
         Some(Cursor {
             primed: true,
             ..start
         })
+    } else if page.len() < rest.len() {
+        Some(Cursor {
+            row: start.row + page.len(),
+            primed: false,
+            ..start
+        })
     } else {
-        let scan_to = start.scan_from + SCAN_SPAN_MS;
-        let rest = rows.get(start.row..).unwrap_or_default();
-        let in_scan = rest.partition_point(|(k, _)| k.0 < scan_to);
-        let take = in_scan.min(q.page_size);
-        page = &rest[..take];
-        if take < in_scan {
-            Some(Cursor {
-                row: start.row + take,
-                primed: false,
-                ..start
-            })
-        } else {
-            (scan_to < end).then_some(Cursor {
-                scan_from: scan_to,
-                row: start.row + take,
-                primed: false,
-            })
-        }
+        more_to_scan.then_some(Cursor {
+            scan_from: scan_to,
+            row: 0,
+            primed: false,
+        })
     };
     // LivePerson's refs are paths relative to the host.
     let path_ref = |key: Option<&str>| {
