@@ -6,4 +6,8 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod config;
+pub mod lp;
+pub mod metrics;
 pub mod simulator;
+pub mod telemetry;

@@ -1,0 +1,544 @@
+//! Configuration: defaults < file (YAML or TOML) < environment (`LIVEPERSON_EXPORTER_`, `__` for
+//! nesting), merged with figment and checked strictly.
+//!
+//! Every problem is collected with its key path (`accounts[0].auth.oauth1.consumer_secret`) and
+//! reported at once: unknown keys (found with `serde_ignored`), type errors (located with
+//! `serde_path_to_error`, one per section), and rule violations. Each account and each collector
+//! section is read on its own, so one bad section does not hide the others' problems.
+//!
+//! Secrets are given inline, as `<name>_env` (the name of an environment variable) or as
+//! `<name>_file` (a path, e.g. a mounted Kubernetes secret); exactly one of the three. They are held
+//! in [`Secret`], which never prints its value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml, Yaml};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The public CSDS (domain API) host.
+pub const PUBLIC_CSDS_URL: &str = "https://api.liveperson.net";
+/// Environment prefix of configuration overrides.
+pub const ENV_PREFIX: &str = "LIVEPERSON_EXPORTER_";
+/// The CSDS service names a domain override may name.
+pub const SERVICES: [&str; 4] = [
+    "agentActivityDomain",
+    "leDataReporting",
+    "agentManagerWorkspace",
+    "sentinel",
+];
+
+/// One configuration problem, with the key path it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Key path, e.g. `accounts[0].collectors.key_messaging_metrics.interval`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Collected problems.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// Records a problem at `path`.
+    pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Joins a base path and a key.
+pub fn join(base: &str, key: &str) -> String {
+    match (base.is_empty(), key.starts_with('[')) {
+        (true, _) => key.to_string(),
+        (false, true) => format!("{base}{key}"),
+        (false, false) => format!("{base}.{key}"),
+    }
+}
+
+/// Reads `value` as `T`, recording unknown keys and the type error (if any) under `base`.
+pub fn typed<T: DeserializeOwned>(value: Value, base: &str, problems: &mut Problems) -> Option<T> {
+    let mut unknown = Vec::new();
+    let mut record = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
+    let de = serde_ignored::Deserializer::new(value, &mut record);
+    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    for u in unknown {
+        problems.add(join(base, &u), "unknown key");
+    }
+    match result {
+        Ok(t) => Some(t),
+        Err(e) => {
+            let at = e.path().to_string();
+            let at = if at == "." { String::new() } else { at };
+            problems.add(join(base, &at), e.into_inner().to_string());
+            None
+        }
+    }
+}
+
+/// A secret value. Its `Debug` form is redacted and it has no `Display`, so it cannot end up in a
+/// log line or an error message by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a value.
+    pub fn new(s: impl Into<String>) -> Self {
+        Self(s.into())
+    }
+
+    /// The value, for signing and token requests only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Log settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug` or `trace` (or an `EnvFilter` directive).
+    pub level: String,
+    /// `text` or `json`.
+    pub format: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: "text".into(),
+        }
+    }
+}
+
+/// Retry waits, LivePerson's documented policy by default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RetryConfig {
+    /// Waits before the retries of a 500 or 503 (three retries at 5, 10 and 15 s).
+    #[serde(deserialize_with = "durations")]
+    pub server_error_waits: Vec<Duration>,
+    /// Shortest wait after a 429 without `Retry-After` (LivePerson: at least 1 s).
+    #[serde(with = "humantime_serde")]
+    pub rate_limited_wait: Duration,
+    /// Longest wait honoured from a `Retry-After` header.
+    #[serde(with = "humantime_serde")]
+    pub max_rate_limited_wait: Duration,
+    /// Retries of a 429 before the request fails.
+    pub rate_limited_retries: u32,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            server_error_waits: vec![
+                Duration::from_secs(5),
+                Duration::from_secs(10),
+                Duration::from_secs(15),
+            ],
+            rate_limited_wait: Duration::from_secs(1),
+            max_rate_limited_wait: Duration::from_secs(60),
+            rate_limited_retries: 3,
+        }
+    }
+}
+
+fn durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+    let v: Vec<humantime_serde::Serde<Duration>> = Deserialize::deserialize(d)?;
+    Ok(v.into_iter().map(|x| x.into_inner()).collect())
+}
+
+/// HTTP client settings, shared by all accounts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Timeout of one HTTP request.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Largest response body accepted, bytes.
+    pub max_response_bytes: u64,
+    /// How long a CSDS answer is cached.
+    #[serde(with = "humantime_serde")]
+    pub csds_ttl: Duration,
+    /// Requests in flight per account and service.
+    pub max_concurrency: u32,
+    /// Requests per minute per account and service (before any 429 slow-down).
+    pub requests_per_minute: u32,
+    /// Retry policy.
+    pub retry: RetryConfig,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(20),
+            max_response_bytes: 32 << 20,
+            csds_ttl: Duration::from_secs(3600),
+            max_concurrency: 4,
+            requests_per_minute: 120,
+            retry: RetryConfig::default(),
+        }
+    }
+}
+
+/// How an account authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// OAuth 1.0a (HMAC-SHA1), accepted by every API.
+    OAuth1 {
+        /// App key.
+        consumer_key: Secret,
+        /// App secret.
+        consumer_secret: Secret,
+        /// Access token.
+        token: Secret,
+        /// Access token secret.
+        token_secret: Secret,
+    },
+    /// OAuth 2.0 client credentials (Sentinel); a bearer token where the docs allow one, otherwise
+    /// collectors that need OAuth 1.0a report an auth error.
+    OAuth2 {
+        /// Client id.
+        client_id: Secret,
+        /// Client secret.
+        client_secret: Secret,
+    },
+}
+
+/// One account.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    /// LivePerson account (site) id.
+    pub id: String,
+    /// CSDS base URL; services are reached with its scheme.
+    pub csds_url: String,
+    /// Per-service `host[:port]` overrides of CSDS answers.
+    pub domains: BTreeMap<String, String>,
+    /// Credentials.
+    pub auth: Auth,
+    /// Raw collector sections by collector name, read by the collector registry.
+    pub collectors: BTreeMap<String, Value>,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address of `/metrics`, `/healthz`, `/readyz` and `/`.
+    pub listen: SocketAddr,
+    /// Logging.
+    pub log: LogConfig,
+    /// HTTP client.
+    pub http: HttpConfig,
+    /// How long a failing collector's last gauges stay exposed.
+    pub gauge_max_age: Duration,
+    /// Accounts.
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Deserialize)]
+struct Top {
+    #[serde(default = "default_listen")]
+    listen: SocketAddr,
+    #[serde(default)]
+    log: Value,
+    #[serde(default)]
+    http: Value,
+    #[serde(default = "default_gauge_max_age", with = "humantime_serde")]
+    gauge_max_age: Duration,
+    #[serde(default)]
+    accounts: Vec<Value>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 9477))
+}
+
+fn default_gauge_max_age() -> Duration {
+    Duration::from_secs(300)
+}
+
+#[derive(Deserialize)]
+struct RawAccount {
+    id: Value,
+    #[serde(default = "default_csds")]
+    csds_url: String,
+    #[serde(default)]
+    domains: BTreeMap<String, String>,
+    auth: RawAuth,
+    #[serde(default)]
+    collectors: BTreeMap<String, Value>,
+}
+
+fn default_csds() -> String {
+    PUBLIC_CSDS_URL.to_string()
+}
+
+#[derive(Deserialize)]
+struct RawAuth {
+    oauth1: Option<RawOAuth1>,
+    oauth2: Option<RawOAuth2>,
+}
+
+/// A secret as the file gives it: inline, `_env` or `_file`.
+#[derive(Deserialize, Default)]
+struct RawSecret {
+    value: Option<String>,
+    env: Option<String>,
+    file: Option<String>,
+}
+
+macro_rules! raw_secrets {
+    ($name:ident { $($field:ident, $env:ident, $file:ident;)* }) => {
+        #[derive(Deserialize)]
+        struct $name {
+            $(
+                $field: Option<String>,
+                $env: Option<String>,
+                $file: Option<String>,
+            )*
+        }
+        impl $name {
+            fn secrets(self) -> Vec<(&'static str, RawSecret)> {
+                vec![$((
+                    stringify!($field),
+                    RawSecret { value: self.$field, env: self.$env, file: self.$file },
+                )),*]
+            }
+        }
+    };
+}
+
+raw_secrets!(RawOAuth1 {
+    consumer_key, consumer_key_env, consumer_key_file;
+    consumer_secret, consumer_secret_env, consumer_secret_file;
+    token, token_env, token_file;
+    token_secret, token_secret_env, token_secret_file;
+});
+
+raw_secrets!(RawOAuth2 {
+    client_id, client_id_env, client_id_file;
+    client_secret, client_secret_env, client_secret_file;
+});
+
+fn resolve_secret(raw: RawSecret, path: &str, problems: &mut Problems) -> Option<Secret> {
+    match (raw.value, raw.env, raw.file) {
+        (Some(v), None, None) if !v.is_empty() => Some(Secret(v)),
+        (None, Some(var), None) => match std::env::var(&var) {
+            Ok(v) if !v.is_empty() => Some(Secret(v)),
+            _ => {
+                problems.add(
+                    format!("{path}_env"),
+                    format!("environment variable {var} is not set"),
+                );
+                None
+            }
+        },
+        (None, None, Some(file)) => match std::fs::read_to_string(&file) {
+            Ok(v) if !v.trim().is_empty() => Some(Secret(v.trim().to_string())),
+            Ok(_) => {
+                problems.add(format!("{path}_file"), format!("{file} is empty"));
+                None
+            }
+            Err(e) => {
+                problems.add(
+                    format!("{path}_file"),
+                    format!("cannot read {file}: {}", e.kind()),
+                );
+                None
+            }
+        },
+        (None, None, None) | (Some(_), None, None) => {
+            problems.add(path, "required (inline, as _env or as _file)");
+            None
+        }
+        _ => {
+            problems.add(path, "give exactly one of the value, _env and _file");
+            None
+        }
+    }
+}
+
+fn read_auth(raw: RawAuth, base: &str, problems: &mut Problems) -> Option<Auth> {
+    let mut resolve = |section: &str, secrets: Vec<(&'static str, RawSecret)>| {
+        let mut out = Vec::new();
+        for (name, s) in secrets {
+            out.push(resolve_secret(
+                s,
+                &join(&join(base, section), name),
+                problems,
+            ));
+        }
+        out.into_iter().collect::<Option<Vec<Secret>>>()
+    };
+    match (raw.oauth1, raw.oauth2) {
+        (Some(o), None) => {
+            let [consumer_key, consumer_secret, token, token_secret] =
+                <[Secret; 4]>::try_from(resolve("oauth1", o.secrets())?).ok()?;
+            Some(Auth::OAuth1 {
+                consumer_key,
+                consumer_secret,
+                token,
+                token_secret,
+            })
+        }
+        (None, Some(o)) => {
+            let [client_id, client_secret] =
+                <[Secret; 2]>::try_from(resolve("oauth2", o.secrets())?).ok()?;
+            Some(Auth::OAuth2 {
+                client_id,
+                client_secret,
+            })
+        }
+        (None, None) => {
+            problems.add(base, "give oauth1 or oauth2 credentials");
+            None
+        }
+        (Some(_), Some(_)) => {
+            problems.add(base, "give oauth1 or oauth2 credentials, not both");
+            None
+        }
+    }
+}
+
+fn read_account(v: Value, base: &str, problems: &mut Problems) -> Option<AccountConfig> {
+    let raw: RawAccount = typed(v, base, problems)?;
+    let id = match raw.id {
+        Value::String(s) if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric()) => s,
+        Value::Number(n) => n.to_string(),
+        _ => {
+            problems.add(
+                join(base, "id"),
+                "must be an account id (letters and digits)",
+            );
+            String::new()
+        }
+    };
+    if !(raw.csds_url.starts_with("https://") || raw.csds_url.starts_with("http://")) {
+        problems.add(join(base, "csds_url"), "must be an http:// or https:// URL");
+    }
+    for k in raw.domains.keys() {
+        if !SERVICES.contains(&k.as_str()) {
+            problems.add(
+                join(&join(base, "domains"), k),
+                format!("unknown service (known: {})", SERVICES.join(", ")),
+            );
+        }
+    }
+    let auth = read_auth(raw.auth, &join(base, "auth"), problems)?;
+    Some(AccountConfig {
+        id,
+        csds_url: raw.csds_url.trim_end_matches('/').to_string(),
+        domains: raw.domains,
+        auth,
+        collectors: raw.collectors,
+    })
+}
+
+/// Merges defaults, the file at `path` (if any) and the `LIVEPERSON_EXPORTER_` environment, and
+/// reads the result.
+pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let mut figment = Figment::new();
+    if let Some(p) = path {
+        if !p.exists() {
+            problems.add("config", format!("{}: no such file", p.display()));
+            return Err(problems.0);
+        }
+        figment = if p.extension().is_some_and(|e| e == "toml") {
+            figment.merge(Toml::file_exact(p))
+        } else {
+            figment.merge(Yaml::file_exact(p))
+        };
+    }
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+    let merged: Value = match figment.extract() {
+        Ok(v) => v,
+        Err(e) => {
+            for err in e {
+                let at = err.path.join(".");
+                problems.add(
+                    if at.is_empty() { "config".into() } else { at },
+                    err.kind.to_string(),
+                );
+            }
+            return Err(problems.0);
+        }
+    };
+    let merged = if merged.is_null() {
+        Value::Object(Default::default())
+    } else {
+        merged
+    };
+    let Some(top) = typed::<Top>(merged, "", &mut problems) else {
+        return Err(problems.0);
+    };
+    let log = typed::<LogConfig>(or_empty(top.log), "log", &mut problems).unwrap_or_default();
+    if !["text", "json"].contains(&log.format.as_str()) {
+        problems.add("log.format", "must be text or json");
+    }
+    let http = typed::<HttpConfig>(or_empty(top.http), "http", &mut problems).unwrap_or_default();
+    if http.max_concurrency == 0 {
+        problems.add("http.max_concurrency", "must be at least 1");
+    }
+    if http.requests_per_minute == 0 {
+        problems.add("http.requests_per_minute", "must be at least 1");
+    }
+    if top.accounts.is_empty() {
+        problems.add("accounts", "at least one account is required");
+    }
+    let mut accounts = Vec::new();
+    for (i, a) in top.accounts.into_iter().enumerate() {
+        let base = format!("accounts[{i}]");
+        if let Some(acc) = read_account(a, &base, &mut problems) {
+            if accounts.iter().any(|x: &AccountConfig| x.id == acc.id) {
+                problems.add(
+                    join(&base, "id"),
+                    format!("account {} appears twice", acc.id),
+                );
+            }
+            accounts.push(acc);
+        }
+    }
+    if problems.0.is_empty() {
+        Ok(Config {
+            listen: top.listen,
+            log,
+            http,
+            gauge_max_age: top.gauge_max_age,
+            accounts,
+        })
+    } else {
+        Err(problems.0)
+    }
+}
+
+fn or_empty(v: Value) -> Value {
+    if v.is_null() {
+        Value::Object(Default::default())
+    } else {
+        v
+    }
+}

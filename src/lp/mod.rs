@@ -1,0 +1,555 @@
+//! The LivePerson client: CSDS discovery, authentication, LivePerson's retry policy, per account and
+//! service pacing, and request accounting. Collectors describe a call ([`Call`]) and get the
+//! decoded body back; everything about talking to LivePerson is decided here.
+//!
+//! - Domains come from CSDS per account and service, cached for `http.csds_ttl` and dropped when a
+//!   connection to the domain fails; config `domains` override them. Services are reached with the
+//!   CSDS URL's scheme.
+//! - OAuth 1.0a signs every call; OAuth 2.0 accounts send a Sentinel bearer token to the APIs whose
+//!   docs allow it (refreshed once on a 401) and cannot call the others.
+//! - Retries (backon): 4xx never; 429 after `Retry-After` or at least `rate_limited_wait`, and the
+//!   account and service slow down (each 429 doubles a spacing between requests that successes
+//!   shrink again); 5xx, timeouts and broken connections at `server_error_waits` (5, 10, 15 s).
+//! - Each account and service has a concurrency bound and a requests-per-minute quota (governor).
+
+pub mod auth;
+pub mod error;
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backon::{ConstantBuilder, Retryable};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use parking_lot::Mutex;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+pub use error::LpError;
+
+use crate::config::{AccountConfig, Auth, HttpConfig, SERVICES};
+use crate::telemetry::Telemetry;
+
+/// One API call, as a collector describes it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// API name for accounting and errors (`kmm_metrics`).
+    pub api: &'static str,
+    /// CSDS service that serves it.
+    pub service: &'static str,
+    /// HTTP method.
+    pub method: Method,
+    /// Path on the service's domain, starting with `/`.
+    pub path: String,
+    /// Query parameters (decoded).
+    pub query: Vec<(String, String)>,
+    /// JSON body, for POST.
+    pub body: Option<serde_json::Value>,
+    /// Whether the docs allow a bearer token for this API.
+    pub bearer_ok: bool,
+}
+
+/// A successful answer: the status (200, or 202 where an API uses it) and the body.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body decoded as `T`.
+    pub fn json<T: DeserializeOwned>(&self, api: &'static str) -> Result<T, LpError> {
+        serde_json::from_slice(&self.body).map_err(|e| LpError::Decode {
+            api,
+            detail: e.to_string(),
+        })
+    }
+}
+
+/// Spacing between request starts that grows on 429 and shrinks on success.
+#[derive(Debug)]
+struct Pacer {
+    state: Mutex<(Duration, Instant)>,
+}
+
+impl Pacer {
+    const MIN_STEP: Duration = Duration::from_millis(250);
+    const MAX: Duration = Duration::from_secs(10);
+
+    fn new() -> Self {
+        Self {
+            state: Mutex::new((Duration::ZERO, Instant::now())),
+        }
+    }
+
+    /// Reserves the next start time and returns it.
+    fn next_start(&self) -> Instant {
+        let mut s = self.state.lock();
+        let start = s.1.max(Instant::now());
+        s.1 = start + s.0;
+        start
+    }
+
+    fn rate_limited(&self) {
+        let mut s = self.state.lock();
+        s.0 = (s.0 * 2).max(Self::MIN_STEP).min(Self::MAX);
+    }
+
+    fn succeeded(&self) {
+        let mut s = self.state.lock();
+        s.0 = if s.0 < Duration::from_millis(20) {
+            Duration::ZERO
+        } else {
+            s.0 * 3 / 4
+        };
+    }
+
+    /// The current spacing (for tests and the landing page).
+    fn spacing(&self) -> Duration {
+        self.state.lock().0
+    }
+}
+
+/// Bounds for one account and service.
+#[derive(Debug)]
+struct Lane {
+    concurrency: Semaphore,
+    quota: DefaultDirectRateLimiter,
+    pacer: Pacer,
+}
+
+/// What a failed attempt means for the retry loop.
+#[derive(Debug)]
+enum Attempt {
+    /// Retry after the policy's wait for 5xx, timeouts and broken connections.
+    Transient(LpError),
+    /// Retry after at least this long (429).
+    RateLimited(Option<Duration>),
+    /// Do not retry.
+    Final(LpError),
+}
+
+/// Shared HTTP client and settings.
+#[derive(Debug)]
+pub struct Lp {
+    http: reqwest::Client,
+    cfg: HttpConfig,
+    telemetry: Arc<Telemetry>,
+}
+
+impl Lp {
+    /// A client with `cfg`'s timeout, counting into `telemetry`.
+    pub fn new(cfg: HttpConfig, telemetry: Arc<Telemetry>) -> Self {
+        // rustls with the ring provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .timeout(cfg.request_timeout)
+            .connect_timeout(cfg.request_timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("liveperson-exporter/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a TLS backend is compiled in");
+        Self {
+            http,
+            cfg,
+            telemetry,
+        }
+    }
+
+    /// The traffic counters.
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
+    }
+}
+
+/// One account's view of LivePerson.
+#[derive(Debug)]
+pub struct AccountClient {
+    lp: Arc<Lp>,
+    account: AccountConfig,
+    scheme: &'static str,
+    domains: Mutex<HashMap<&'static str, (String, Instant)>>,
+    token: auth::TokenCache,
+    lanes: HashMap<&'static str, Lane>,
+}
+
+fn transport(api: &'static str, e: &reqwest::Error) -> LpError {
+    if e.is_timeout() {
+        LpError::Timeout { api }
+    } else {
+        // The error's own text may contain the URL; keep to its kind.
+        let kind = if e.is_connect() {
+            "connect"
+        } else if e.is_body() || e.is_decode() {
+            "body"
+        } else {
+            "request"
+        };
+        LpError::Connect {
+            api,
+            detail: kind.to_string(),
+        }
+    }
+}
+
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// A short, secret-free summary of an error body (LivePerson's `causes` or `message`).
+fn detail(body: &[u8]) -> String {
+    let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let text = match (&v["causes"], &v["message"]) {
+        (serde_json::Value::Array(c), _) if !c.is_empty() => c
+            .iter()
+            .filter_map(|x| x.as_str())
+            .collect::<Vec<_>>()
+            .join("; "),
+        (_, serde_json::Value::String(m)) => m.clone(),
+        _ => String::new(),
+    };
+    text.chars().take(300).collect()
+}
+
+impl AccountClient {
+    /// A client for `account`.
+    pub fn new(lp: Arc<Lp>, account: AccountConfig) -> Self {
+        let per_minute = NonZeroU32::new(lp.cfg.requests_per_minute.max(1)).expect("nonzero");
+        let lanes = SERVICES
+            .iter()
+            .map(|&s| {
+                (
+                    s,
+                    Lane {
+                        concurrency: Semaphore::new(lp.cfg.max_concurrency.max(1) as usize),
+                        quota: RateLimiter::direct(
+                            Quota::per_minute(per_minute).allow_burst(per_minute),
+                        ),
+                        pacer: Pacer::new(),
+                    },
+                )
+            })
+            .collect();
+        let scheme = if account.csds_url.starts_with("http://") {
+            "http"
+        } else {
+            "https"
+        };
+        Self {
+            lp,
+            account,
+            scheme,
+            domains: Mutex::new(HashMap::new()),
+            token: auth::TokenCache::default(),
+            lanes,
+        }
+    }
+
+    /// The account id.
+    pub fn account_id(&self) -> &str {
+        &self.account.id
+    }
+
+    /// The current 429 spacing of a service's requests.
+    pub fn pacing(&self, service: &str) -> Duration {
+        self.lanes
+            .get(service)
+            .map_or(Duration::ZERO, |l| l.pacer.spacing())
+    }
+
+    fn service_name(service: &str) -> &'static str {
+        SERVICES
+            .iter()
+            .copied()
+            .find(|s| *s == service)
+            .unwrap_or("unknown")
+    }
+
+    /// `scheme://host[:port]` of a service: the config override, the cached CSDS answer, or a
+    /// fresh CSDS lookup.
+    pub async fn base_url(&self, service: &'static str) -> Result<String, LpError> {
+        if let Some(d) = self.account.domains.get(service) {
+            return Ok(format!("{}://{d}", self.scheme));
+        }
+        if let Some((d, at)) = self.domains.lock().get(service)
+            && at.elapsed() < self.lp.cfg.csds_ttl
+        {
+            return Ok(d.clone());
+        }
+        let url = format!(
+            "{}/api/account/{}/service/{service}/baseURI.json",
+            self.account.csds_url, self.account.id
+        );
+        let result = async {
+            let resp = self
+                .lp
+                .http
+                .get(&url)
+                .query(&[("version", "1.0")])
+                .send()
+                .await
+                .map_err(|e| e.to_string());
+            self.lp.telemetry.request(
+                &self.account.id,
+                "csds",
+                resp.as_ref().ok().map(|r| r.status().as_u16()),
+            );
+            let resp = resp?;
+            if !resp.status().is_success() {
+                return Err(format!("HTTP {}", resp.status().as_u16()));
+            }
+            let v: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+            v["baseURI"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| "no baseURI in the answer".to_string())
+        }
+        .await;
+        self.lp
+            .telemetry
+            .csds_lookup(&self.account.id, service, result.is_err());
+        let host = result.map_err(|detail| LpError::Csds {
+            service,
+            detail: detail.replace(&self.account.csds_url, "<csds>"),
+        })?;
+        let base = format!("{}://{host}", self.scheme);
+        self.domains
+            .lock()
+            .insert(service, (base.clone(), Instant::now()));
+        Ok(base)
+    }
+
+    async fn bearer(&self, force: bool, api: &'static str) -> Result<String, LpError> {
+        let Auth::OAuth2 {
+            client_id,
+            client_secret,
+        } = &self.account.auth
+        else {
+            return Err(LpError::AuthUnsupported { api });
+        };
+        let base = self.base_url("sentinel").await?;
+        let url = format!(
+            "{base}/sentinel/api/v2/account/{}/app/token",
+            self.account.id
+        );
+        let token = self
+            .token
+            .get(force, || async {
+                let resp = self
+                    .lp
+                    .http
+                    .post(&url)
+                    .query(&[("v", "1.0")])
+                    .form(&[
+                        ("client_id", client_id.expose()),
+                        ("client_secret", client_secret.expose()),
+                        ("grant_type", "client_credentials"),
+                    ])
+                    .send()
+                    .await
+                    .map_err(|e| transport("sentinel", &e))?;
+                let status = resp.status().as_u16();
+                self.lp
+                    .telemetry
+                    .request(&self.account.id, "sentinel", Some(status));
+                if status != 200 {
+                    return Err(LpError::Auth {
+                        api: "sentinel",
+                        status,
+                    });
+                }
+                resp.bytes()
+                    .await
+                    .map(|b| b.to_vec())
+                    .map_err(|e| transport("sentinel", &e))
+            })
+            .await?;
+        Ok(format!("Bearer {}", token.expose()))
+    }
+
+    async fn authorization(
+        &self,
+        call: &Call,
+        url: &str,
+        refresh: bool,
+    ) -> Result<String, LpError> {
+        match &self.account.auth {
+            Auth::OAuth1 {
+                consumer_key,
+                consumer_secret,
+                token,
+                token_secret,
+            } => Ok(auth::oauth1_header(
+                call.method.as_str(),
+                url,
+                &call.query,
+                consumer_key,
+                consumer_secret,
+                token,
+                token_secret,
+            )),
+            Auth::OAuth2 { .. } if call.bearer_ok => self.bearer(refresh, call.api).await,
+            Auth::OAuth2 { .. } => Err(LpError::AuthUnsupported { api: call.api }),
+        }
+    }
+
+    async fn read_capped(
+        &self,
+        api: &'static str,
+        mut resp: reqwest::Response,
+    ) -> Result<Vec<u8>, LpError> {
+        let limit = self.lp.cfg.max_response_bytes;
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(LpError::TooLarge { api, limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(api, &e))? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(LpError::TooLarge { api, limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    async fn attempt(&self, call: &Call) -> Result<Answer, Attempt> {
+        let service = Self::service_name(call.service);
+        let base = self.base_url(service).await.map_err(Attempt::Transient)?;
+        let url = format!("{base}{}", call.path);
+        let lane = &self.lanes[service];
+        let _permit = lane.concurrency.acquire().await.expect("never closed");
+        lane.quota.until_ready().await;
+        tokio::time::sleep_until(lane.pacer.next_start().into()).await;
+        let mut refreshed = false;
+        loop {
+            let auth = self
+                .authorization(call, &url, refreshed)
+                .await
+                .map_err(Attempt::Final)?;
+            let mut req = self
+                .lp
+                .http
+                .request(call.method.clone(), &url)
+                .query(&call.query)
+                .header(reqwest::header::AUTHORIZATION, auth);
+            if let Some(b) = &call.body {
+                req = req.json(b);
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => {
+                    self.lp.telemetry.request(&self.account.id, call.api, None);
+                    if e.is_connect() {
+                        // The domain may have moved: ask CSDS again next time.
+                        self.domains.lock().remove(service);
+                    }
+                    return Err(Attempt::Transient(transport(call.api, &e)));
+                }
+            };
+            let status = resp.status();
+            self.lp
+                .telemetry
+                .request(&self.account.id, call.api, Some(status.as_u16()));
+            match status {
+                s if s.is_success() => {
+                    lane.pacer.succeeded();
+                    let body = self
+                        .read_capped(call.api, resp)
+                        .await
+                        .map_err(|e| match e {
+                            LpError::TooLarge { .. } => Attempt::Final(e),
+                            other => Attempt::Transient(other),
+                        })?;
+                    return Ok(Answer {
+                        status: s.as_u16(),
+                        body,
+                    });
+                }
+                StatusCode::UNAUTHORIZED
+                    if !refreshed && matches!(self.account.auth, Auth::OAuth2 { .. }) =>
+                {
+                    refreshed = true;
+                }
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    return Err(Attempt::Final(LpError::Auth {
+                        api: call.api,
+                        status: status.as_u16(),
+                    }));
+                }
+                StatusCode::TOO_MANY_REQUESTS => {
+                    lane.pacer.rate_limited();
+                    return Err(Attempt::RateLimited(retry_after(&resp)));
+                }
+                s if s.is_server_error() => {
+                    return Err(Attempt::Transient(LpError::Server {
+                        api: call.api,
+                        status: s.as_u16(),
+                    }));
+                }
+                s => {
+                    let body = self.read_capped(call.api, resp).await.unwrap_or_default();
+                    return Err(Attempt::Final(LpError::Client {
+                        api: call.api,
+                        status: s.as_u16(),
+                        detail: detail(&body),
+                    }));
+                }
+            }
+        }
+    }
+
+    /// Performs `call` with LivePerson's retry policy; the answer is 2xx.
+    pub async fn send(&self, call: &Call) -> Result<Answer, LpError> {
+        let retry = &self.lp.cfg.retry;
+        let mut transient_left = retry.server_error_waits.iter();
+        let mut rate_limited_left = retry.rate_limited_retries;
+        let outcome = (|| self.attempt(call))
+            .retry(
+                ConstantBuilder::default()
+                    .with_delay(Duration::ZERO)
+                    .without_max_times(),
+            )
+            .sleep(tokio::time::sleep)
+            .when(|a| !matches!(a, Attempt::Final(_)))
+            .adjust(|a, _| {
+                let wait = match a {
+                    Attempt::Transient(_) => transient_left.next().copied(),
+                    Attempt::RateLimited(after) if rate_limited_left > 0 => {
+                        rate_limited_left -= 1;
+                        let min = retry.rate_limited_wait;
+                        Some(
+                            after
+                                .map_or(min, |d| d.max(min))
+                                .min(retry.max_rate_limited_wait),
+                        )
+                    }
+                    _ => None,
+                };
+                if wait.is_some() {
+                    self.lp.telemetry.retry(&self.account.id, call.api);
+                }
+                wait
+            })
+            .await;
+        outcome.map_err(|a| match a {
+            Attempt::Transient(e) | Attempt::Final(e) => e,
+            Attempt::RateLimited(_) => LpError::RateLimited { api: call.api },
+        })
+    }
+
+    /// Performs `call` and decodes a 200 body as `T`.
+    pub async fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, LpError> {
+        self.send(call).await?.json(call.api)
+    }
+}

@@ -1,0 +1,137 @@
+//! Snapshots: the immutable result of one collection, as samples of declared metric families.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::catalogue::MetricSpec;
+
+/// One sample: label values in the order of its spec's label names, and a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample {
+    /// Label values.
+    pub labels: Vec<String>,
+    /// Value, finite.
+    pub value: f64,
+}
+
+/// The samples of one family.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Family {
+    /// What the family is.
+    pub spec: &'static MetricSpec,
+    /// Its samples.
+    pub samples: Vec<Sample>,
+}
+
+/// The immutable output of one collection: families keyed by base name.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// Families by base name.
+    pub families: BTreeMap<&'static str, Family>,
+}
+
+impl Snapshot {
+    /// Number of samples (series).
+    pub fn series(&self) -> usize {
+        self.families.values().map(|f| f.samples.len()).sum()
+    }
+
+    /// The value of the sample of `spec` whose label values are `labels`, if any.
+    pub fn value(&self, spec: &MetricSpec, labels: &[&str]) -> Option<f64> {
+        self.families.get(spec.name)?.samples.iter().find_map(|s| {
+            (s.labels.len() == labels.len() && s.labels.iter().zip(labels).all(|(a, b)| a == b))
+                .then_some(s.value)
+        })
+    }
+
+    /// The same snapshot without gauges and info metrics (what a failed collector keeps once
+    /// its gauges are too old).
+    pub fn counters_only(&self) -> Snapshot {
+        Snapshot {
+            families: self
+                .families
+                .iter()
+                .filter(|(_, f)| f.spec.kind == super::catalogue::Kind::Counter)
+                .map(|(k, f)| (*k, f.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// A sample a collector tried to emit that breaks its declaration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmitError {
+    /// The spec is not among the collector's declared metrics.
+    #[error("metric {0} is not declared by this collector")]
+    Undeclared(&'static str),
+    /// Wrong number of label values.
+    #[error("metric {name}: {got} label values for {want} labels")]
+    Arity {
+        /// Metric.
+        name: &'static str,
+        /// Label values given.
+        got: usize,
+        /// Labels declared.
+        want: usize,
+    },
+}
+
+/// Builds a snapshot, accepting only samples of declared specs with the declared labels.
+///
+/// Non-finite values (and the -1 "no data" values, which mappings turn into `None` before they get
+/// here) produce no sample: an absent series, never an invented number.
+#[derive(Debug)]
+pub struct SnapshotBuilder {
+    declared: &'static [&'static MetricSpec],
+    snapshot: Snapshot,
+}
+
+impl SnapshotBuilder {
+    /// A builder for a collector that declared `declared`.
+    pub fn new(declared: &'static [&'static MetricSpec]) -> Self {
+        Self {
+            declared,
+            snapshot: Snapshot::default(),
+        }
+    }
+
+    /// Adds a sample; `None` or a non-finite value adds nothing.
+    pub fn add(
+        &mut self,
+        spec: &'static MetricSpec,
+        labels: &[&str],
+        value: Option<f64>,
+    ) -> Result<(), EmitError> {
+        if !self.declared.iter().any(|d| std::ptr::eq(*d, spec)) {
+            return Err(EmitError::Undeclared(spec.name));
+        }
+        if labels.len() != spec.labels.len() {
+            return Err(EmitError::Arity {
+                name: spec.name,
+                got: labels.len(),
+                want: spec.labels.len(),
+            });
+        }
+        let Some(value) = value.filter(|v| v.is_finite()) else {
+            return Ok(());
+        };
+        self.snapshot
+            .families
+            .entry(spec.name)
+            .or_insert_with(|| Family {
+                spec,
+                samples: Vec::new(),
+            })
+            .samples
+            .push(Sample {
+                labels: labels.iter().map(|s| s.to_string()).collect(),
+                value,
+            });
+        Ok(())
+    }
+
+    /// The finished snapshot.
+    pub fn build(self) -> Arc<Snapshot> {
+        Arc::new(self.snapshot)
+    }
+}

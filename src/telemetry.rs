@@ -1,0 +1,78 @@
+//! The exporter's own counters about its LivePerson traffic: requests by API and status code,
+//! retries, rate-limited answers, CSDS lookups and failures. The client updates them; the store
+//! renders them into the `liveperson_exporter_*` families.
+
+use std::collections::BTreeMap;
+
+use parking_lot::Mutex;
+
+/// Key of per-API counters: account id and API name.
+type ApiKey = (String, &'static str);
+
+/// Traffic counters, shared by every account's client.
+#[derive(Debug, Default)]
+pub struct Telemetry {
+    requests: Mutex<BTreeMap<(String, &'static str, String), u64>>,
+    retries: Mutex<BTreeMap<ApiKey, u64>>,
+    rate_limited: Mutex<BTreeMap<ApiKey, u64>>,
+    csds_lookups: Mutex<BTreeMap<ApiKey, (u64, u64)>>,
+}
+
+/// A copy of the counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TelemetryView {
+    /// Requests by (account, api, code); code is the HTTP status or `error` for transport errors.
+    pub requests: BTreeMap<(String, &'static str, String), u64>,
+    /// Retries by (account, api).
+    pub retries: BTreeMap<ApiKey, u64>,
+    /// 429 answers by (account, api).
+    pub rate_limited: BTreeMap<ApiKey, u64>,
+    /// CSDS lookups and failures by (account, service).
+    pub csds_lookups: BTreeMap<ApiKey, (u64, u64)>,
+}
+
+impl Telemetry {
+    /// Counts one response (or `None` for a transport error).
+    pub fn request(&self, account: &str, api: &'static str, status: Option<u16>) {
+        let code = status.map_or_else(|| "error".to_string(), |s| s.to_string());
+        *self
+            .requests
+            .lock()
+            .entry((account.to_string(), api, code))
+            .or_default() += 1;
+        if status == Some(429) {
+            *self
+                .rate_limited
+                .lock()
+                .entry((account.to_string(), api))
+                .or_default() += 1;
+        }
+    }
+
+    /// Counts one retry.
+    pub fn retry(&self, account: &str, api: &'static str) {
+        *self
+            .retries
+            .lock()
+            .entry((account.to_string(), api))
+            .or_default() += 1;
+    }
+
+    /// Counts one CSDS lookup of `service`, failed or not.
+    pub fn csds_lookup(&self, account: &str, service: &'static str, failed: bool) {
+        let mut m = self.csds_lookups.lock();
+        let e = m.entry((account.to_string(), service)).or_default();
+        e.0 += 1;
+        e.1 += failed as u64;
+    }
+
+    /// A copy of every counter.
+    pub fn view(&self) -> TelemetryView {
+        TelemetryView {
+            requests: self.requests.lock().clone(),
+            retries: self.retries.lock().clone(),
+            rate_limited: self.rate_limited.lock().clone(),
+            csds_lookups: self.csds_lookups.lock().clone(),
+        }
+    }
+}
