@@ -5,9 +5,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod app;
 pub mod clock;
+pub mod collectors;
 pub mod config;
+pub mod http;
 pub mod lp;
 pub mod metrics;
+pub mod scheduler;
+pub mod self_metrics;
 pub mod simulator;
+pub mod store;
 pub mod telemetry;

@@ -1,10 +1,16 @@
 //! The `liveperson-exporter` command line.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use liveperson_exporter::clock::{SharedClock, SystemClock};
+use liveperson_exporter::config::{self, Config};
 use liveperson_exporter::simulator::{self, ClockMode, SimConfig, world::AccountSpec};
+use liveperson_exporter::{app, collectors};
 
 #[derive(Parser)]
 #[command(
@@ -13,13 +19,42 @@ use liveperson_exporter::simulator::{self, ClockMode, SimConfig, world::AccountS
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Collect on schedule and serve /metrics (the default).
+    Run(ConfigArgs),
+    /// Check a configuration: exit 0, or exit 2 listing every problem with its key path.
+    CheckConfig(ConfigArgs),
+    /// Collect every enabled collector once, print the exposition, exit 1 if any failed.
+    Once(ConfigArgs),
     /// Serve a simulated LivePerson (CSDS, Sentinel and the metrics APIs) on loopback.
     Simulate(SimulateArgs),
+    /// The simulator and the exporter in one process, with demo credentials.
+    Demo(DemoArgs),
+}
+
+#[derive(clap::Args, Default)]
+struct ConfigArgs {
+    /// Configuration file (YAML, or TOML by its .toml extension); the environment
+    /// (LIVEPERSON_EXPORTER_*, `__` for nesting) overrides it.
+    #[arg(long, short, env = "LIVEPERSON_EXPORTER_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// Address of the exporter's /metrics; must be loopback.
+    #[arg(long, default_value = "127.0.0.1:9477")]
+    listen: SocketAddr,
+    /// Clock speed of the simulated contact center (and of the collectors' schedule).
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Seed of the simulated contact center.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 #[derive(clap::Args)]
@@ -88,6 +123,83 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn load(args: &ConfigArgs) -> Result<Config, Vec<config::Problem>> {
+    let cfg = config::load(args.config.as_deref())?;
+    collectors::plan(&cfg)?;
+    Ok(cfg)
+}
+
+fn report(problems: &[config::Problem]) -> ExitCode {
+    eprintln!("configuration has {} problem(s):", problems.len());
+    for p in problems {
+        eprintln!("  {p}");
+    }
+    ExitCode::from(2)
+}
+
+fn init_logs(log: &config::LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| log.level.as_str().into());
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(filter);
+    if log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn run(cfg: Config, clock: SharedClock) -> anyhow::Result<()> {
+    let exporter = app::start(cfg, clock).await?;
+    tracing::info!(addr = %exporter.addr, "serving /metrics");
+    shutdown_signal().await;
+    tracing::info!("stopping");
+    exporter.stop().await;
+    Ok(())
+}
+
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    if !args.listen.ip().is_loopback() {
+        bail!("--listen must be a loopback address, got {}", args.listen);
+    }
+    let sim_args = SimulateArgs {
+        listen: SocketAddr::new(args.listen.ip(), 0),
+        seed: args.seed,
+        accounts: 1,
+        agents: 120,
+        skills: 12,
+        groups: 6,
+        speed: args.speed,
+        history_hours: 24,
+    };
+    let sim = simulator::start(simulate_config(&sim_args)?)
+        .await
+        .context("starting the simulator")?;
+    let cfg = app::demo_config(
+        args.listen,
+        &sim.csds_url(),
+        &sim.account_ids(),
+        &sim.shared.credentials.oauth1,
+    );
+    let exporter = app::start(cfg, sim.shared.clock.clone())
+        .await
+        .with_context(|| format!("starting the exporter on {}", args.listen))?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "exporter": format!("http://{}/metrics", exporter.addr),
+            "simulator": sim.csds_url(),
+            "accounts": sim.account_ids(),
+        })
+    );
+    tracing::info!(metrics = %format!("http://{}/metrics", exporter.addr), "demo ready");
+    shutdown_signal().await;
+    exporter.stop().await;
+    Ok(())
+}
+
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
@@ -103,20 +215,65 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Run(ConfigArgs::default()));
+    let clock: SharedClock = Arc::new(SystemClock);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?;
-    rt.block_on(async {
-        match cli.command {
-            Command::Simulate(a) => simulate(a).await,
+        .build()
+        .expect("a tokio runtime");
+    let result = match command {
+        Command::CheckConfig(a) => {
+            return match load(&a) {
+                Ok(cfg) => {
+                    println!("configuration ok: {} account(s)", cfg.accounts.len());
+                    ExitCode::SUCCESS
+                }
+                Err(p) => report(&p),
+            };
         }
-    })
+        Command::Run(a) => match load(&a) {
+            Ok(cfg) => {
+                init_logs(&cfg.log);
+                rt.block_on(run(cfg, clock))
+            }
+            Err(p) => return report(&p),
+        },
+        Command::Once(a) => match load(&a) {
+            Ok(cfg) => {
+                init_logs(&cfg.log);
+                match rt.block_on(app::once(cfg, clock)) {
+                    Ok((text, failures)) => {
+                        print!("{text}");
+                        for f in &failures {
+                            eprintln!("failed: {f}");
+                        }
+                        return if failures.is_empty() {
+                            ExitCode::SUCCESS
+                        } else {
+                            ExitCode::FAILURE
+                        };
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Err(p) => return report(&p),
+        },
+        Command::Simulate(a) => {
+            init_logs(&config::LogConfig::default());
+            rt.block_on(simulate(a))
+        }
+        Command::Demo(a) => {
+            init_logs(&config::LogConfig::default());
+            rt.block_on(demo(a))
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

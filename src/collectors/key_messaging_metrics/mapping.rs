@@ -1,0 +1,124 @@
+//! Pure mapping from Key Messaging Metrics answers to samples: names, units (ms to seconds), and
+//! "no data" (absent, null or -1) to no sample.
+
+use serde_json::Value;
+
+use super::model::Metrics;
+use super::specs::Level;
+use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
+
+/// A number, unless it is absent, not a number or negative ("no data" is -1).
+pub fn num(m: &Metrics, key: &str) -> Option<f64> {
+    value(m.get(key)?)
+}
+
+/// A JSON number (or numeric string) that is not negative.
+pub fn value(v: &Value) -> Option<f64> {
+    let x = match v {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.parse().ok()?,
+        _ => return None,
+    };
+    (x >= 0.0 && x.is_finite()).then_some(x)
+}
+
+const MS: f64 = 1000.0;
+
+/// Adds the current-value and trailing-window gauges of one group (or the account) at `level`.
+/// `key` holds the account id and, below account level, the group's id.
+pub fn current(
+    b: &mut SnapshotBuilder,
+    level: &Level,
+    key: &[&str],
+    m: &Metrics,
+) -> Result<(), EmitError> {
+    let with = |extra: &'static str| {
+        let mut k = key.to_vec();
+        k.push(extra);
+        k
+    };
+    for (state, name) in [
+        ("assigned", "assignedConversations"),
+        ("unassigned", "unassignedConversations"),
+        ("active", "activeConversations"),
+        ("open", "openConversations"),
+    ] {
+        b.add(level.conversations, &with(state), num(m, name))?;
+    }
+    for (state, name) in [
+        ("in_queue", "overdueConversationsInQueue"),
+        ("assigned", "overdueConversationsAssigned"),
+    ] {
+        b.add(level.overdue, &with(state), num(m, name))?;
+    }
+    b.add(level.agent_load, key, num(m, "agentLoad"))?;
+    b.add(level.human_agent_load, key, num(m, "humanAgentLoad"))?;
+    b.add(level.human_online_load, key, num(m, "humanOnlineLoad"))?;
+    for (status, name) in [
+        ("online", "onlineAgents"),
+        ("away", "awayAgents"),
+        ("back_soon", "backSoonAgents"),
+    ] {
+        b.add(level.agents, &with(status), num(m, name))?;
+    }
+    b.add(level.available_slots, key, num(m, "availableSlots"))?;
+    for (q, name) in [
+        ("0.5", "queueWaitTime50thPercentile"),
+        ("0.9", "queueWaitTime90thPercentile"),
+    ] {
+        b.add(level.queue_wait, &with(q), num(m, name).map(|v| v / MS))?;
+    }
+    for (spec, name) in [
+        (level.avg_wait, "avgWaitTime"),
+        (level.avg_wait_first_response, "avgWaitTimeFirstResponse"),
+        (level.avg_time_to_response, "avgTimeToResponse"),
+        (
+            level.avg_time_to_first_response_first_assignment,
+            "avgTimeToFirstResponseFirstAssignment",
+        ),
+    ] {
+        b.add(spec, key, num(m, name).map(|v| v / MS))?;
+    }
+    Ok(())
+}
+
+/// The `closed_by` label values.
+pub const CLOSERS: [&str; 3] = ["agent", "consumer", "system"];
+
+/// Closed conversations in one window, by closer (`agent`, `consumer`, `system`); missing values
+/// count as none.
+pub fn closed(m: &Metrics) -> [(&'static str, f64); 3] {
+    [
+        ("agent", num(m, "closedByAgent").unwrap_or(0.0)),
+        ("consumer", num(m, "closedByConsumer").unwrap_or(0.0)),
+        ("system", num(m, "autoClosed").unwrap_or(0.0)),
+    ]
+}
+
+/// An agent-view status as a label value.
+pub fn status_label(s: &str) -> Option<&'static str> {
+    match s {
+        "ONLINE" => Some("online"),
+        "AWAY" => Some("away"),
+        "BACK_SOON" => Some("back_soon"),
+        "OFFLINE" => Some("offline"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn minus_one_and_missing_are_no_data() {
+        let m: Metrics =
+            serde_json::from_value(json!({"a": -1, "b": 2.5, "c": null, "d": "3"})).unwrap();
+        assert_eq!(num(&m, "a"), None);
+        assert_eq!(num(&m, "b"), Some(2.5));
+        assert_eq!(num(&m, "c"), None);
+        assert_eq!(num(&m, "d"), Some(3.0));
+        assert_eq!(num(&m, "e"), None);
+    }
+}

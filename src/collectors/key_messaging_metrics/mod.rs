@@ -1,0 +1,426 @@
+//! `key_messaging_metrics`: the Key Messaging Metrics `metrics` API (CSDS `agentManagerWorkspace`)
+//! grouped by skill and by agent group, plus its account-level `all` section; optionally
+//! `agent_view` for per-agent status.
+//!
+//! Each run asks, per grouping and following offset paging to the end:
+//! 1. current values and trailing-window averages over `[now - window, now]`;
+//! 2. closed-conversation counts over the minutes not counted yet: `[watermark, settled)`, where
+//!    `settled` is `now - settle_delay` rounded down to the minute. The time filter is sent as
+//!    `from = watermark`, `to = settled - 1 ms`, which LivePerson rounds out to exactly those
+//!    minutes. Only after every page of every grouping has arrived are the counts added and the
+//!    watermark moved, so a failed run counts nothing and the next run asks for the same minutes
+//!    again: each minute is counted exactly once.
+//!
+//! Counters start at zero when the exporter starts (no back-fill). A gap longer than the API's
+//! 24-hour window is skipped with a warning.
+
+pub mod mapping;
+pub mod model;
+pub mod specs;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
+use crate::clock::EpochMs;
+use crate::config::{Problems, join, typed};
+use crate::lp::{Call, LpError};
+use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use model::{AgentViewResponse, Group, Metrics, MetricsResponse};
+use specs::Level;
+
+const MINUTE: i64 = 60_000;
+const DAY: i64 = 24 * 60 * MINUTE;
+/// KMM returns at most 50 keys per page and never beyond offset + limit = 1000.
+const PAGE: u64 = 50;
+const MAX_KEYS: u64 = 1000;
+
+const CURRENT: [&str; 16] = [
+    "assigned_conversations",
+    "unassigned_conversations",
+    "active_conversations",
+    "open_conversations",
+    "overdue_conversations_in_queue",
+    "overdue_conversations_assigned",
+    "agent_load",
+    "human_agent_load",
+    "human_online_load",
+    "online_agents",
+    "away_agents",
+    "back_soon_agents",
+    "available_slots",
+    "queue_wait_time_50th_percentile",
+    "queue_wait_time_90th_percentile",
+    "human_away_load",
+];
+const AVERAGES: [&str; 4] = [
+    "avg_wait_time",
+    "avg_wait_time_first_response",
+    "avg_time_to_response",
+    "avg_time_to_first_response_first_assignment",
+];
+const CLOSED: [&str; 4] = [
+    "closed_conversations",
+    "closed_by_agent",
+    "closed_by_consumer",
+    "auto_closed",
+];
+
+/// The registry entry.
+pub static ENTRY: Entry = Entry {
+    name: "key_messaging_metrics",
+    about: "Key Messaging Metrics: queue, load, agents, response times and closed conversations per skill, agent group and account",
+    metrics: &specs::ALL,
+    needs_oauth1: false,
+    build,
+};
+
+/// Config section `collectors.key_messaging_metrics`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct Settings {
+    enabled: bool,
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    timeout: Duration,
+    /// Trailing window of the average response and wait times.
+    #[serde(with = "humantime_serde")]
+    window: Duration,
+    /// How long after a minute ends its closed conversations are counted (source latency).
+    #[serde(with = "humantime_serde")]
+    settle_delay: Duration,
+    /// Groupings to query: `skill`, `agent_group`.
+    group_by: Vec<String>,
+    /// Also query `agent_view` for per-agent status, load and conversations.
+    agent_view: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: Duration::from_secs(60),
+            timeout: Duration::from_secs(50),
+            window: Duration::from_secs(3600),
+            settle_delay: Duration::from_secs(120),
+            group_by: vec!["skill".into(), "agent_group".into()],
+            agent_view: false,
+        }
+    }
+}
+
+fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
+    let section = if section.is_null() {
+        json!({})
+    } else {
+        section
+    };
+    let s: Settings = typed(section, path, problems)?;
+    let schedule = Common {
+        enabled: s.enabled,
+        interval: s.interval,
+        timeout: s.timeout,
+    }
+    .schedule(path, problems);
+    if s.window < Duration::from_secs(60) || s.window > Duration::from_secs(86_400) {
+        problems.add(join(path, "window"), "must be between 1m and 24h");
+    }
+    let mut groupings = Vec::new();
+    for (i, g) in s.group_by.iter().enumerate() {
+        match g.as_str() {
+            "skill" => groupings.push(Grouping::Skill),
+            "agent_group" => groupings.push(Grouping::AgentGroup),
+            other => problems.add(
+                format!("{}[{i}]", join(path, "group_by")),
+                format!("unknown grouping {other} (skill, agent_group)"),
+            ),
+        }
+    }
+    Some(Built {
+        enabled: s.enabled,
+        schedule,
+        collector: Box::new(Kmm {
+            window_ms: s.window.as_millis() as i64,
+            settle_ms: s.settle_delay.as_millis() as i64,
+            groupings,
+            agent_view: s.agent_view,
+            watermark: None,
+            closed: BTreeMap::new(),
+        }),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Grouping {
+    Skill,
+    AgentGroup,
+}
+
+impl Grouping {
+    fn field(self) -> &'static str {
+        match self {
+            Grouping::Skill => "skillId",
+            Grouping::AgentGroup => "agentGroupId",
+        }
+    }
+
+    fn level(self) -> &'static Level {
+        match self {
+            Grouping::Skill => &specs::skill::LEVEL,
+            Grouping::AgentGroup => &specs::agent_group::LEVEL,
+        }
+    }
+}
+
+/// Whose closed conversations a counter holds: the account, or a skill or agent group by id.
+type Owner = (Option<Grouping>, String);
+
+struct Kmm {
+    window_ms: i64,
+    settle_ms: i64,
+    groupings: Vec<Grouping>,
+    agent_view: bool,
+    /// End of the last counted minute.
+    watermark: Option<EpochMs>,
+    /// Closed conversations counted so far, by owner and closer.
+    closed: BTreeMap<(Owner, &'static str), f64>,
+}
+
+/// One `metrics` query, paged by offset.
+struct MetricsQuery<'a> {
+    grouping: Grouping,
+    /// Ask for the account-level `all` section too.
+    with_all: bool,
+    from: EpochMs,
+    to: EpochMs,
+    current: &'a [&'a str],
+    by_time: &'a [&'a str],
+}
+
+impl MetricsQuery<'_> {
+    fn call(&self, account: &str, offset: u64) -> Call {
+        let mut sections = vec!["groupBy"];
+        if self.with_all {
+            sections.push("all");
+        }
+        Call {
+            api: "kmm_metrics",
+            service: "agentManagerWorkspace",
+            method: Method::POST,
+            path: format!("/manager_workspace/api/account/{account}/metrics"),
+            query: vec![
+                ("offset".into(), offset.to_string()),
+                ("limit".into(), PAGE.to_string()),
+            ],
+            body: Some(json!({
+                "filters": {"time": {"from": self.from, "to": self.to}},
+                "metricsToRetrieveCurrentValue": self.current,
+                "metricsToRetrieveByTime": self.by_time,
+                "responseSections": sections,
+                "groupBy": self.grouping.field(),
+            })),
+            bearer_ok: true,
+        }
+    }
+}
+
+/// Every group of a grouping (following paging) and the `all` section of its first page.
+async fn all_pages(
+    ctx: &CollectCtx,
+    make: impl Fn(u64) -> Call,
+) -> Result<(Vec<Group>, Option<Metrics>), LpError> {
+    let mut groups = Vec::new();
+    let mut all = None;
+    let mut offset = 0;
+    loop {
+        let page: MetricsResponse = ctx.client.json(&make(offset)).await?;
+        if offset == 0 {
+            all = page.all;
+        }
+        let got = page.group_by.map(|g| g.groups).unwrap_or_default();
+        let n = got.len() as u64;
+        groups.extend(got);
+        let total = page.metadata.count.unwrap_or(0);
+        offset += PAGE;
+        if n == 0 || offset >= total {
+            break;
+        }
+        if offset + PAGE > MAX_KEYS {
+            tracing::warn!(
+                total,
+                "KMM serves at most {MAX_KEYS} groups; the rest are not collected"
+            );
+            break;
+        }
+    }
+    Ok((groups, all))
+}
+
+impl Kmm {
+    async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
+        let account = ctx.client.account_id().to_string();
+        let now = ctx.now();
+        let mut b = SnapshotBuilder::new(&specs::ALL);
+        let settled = (now - self.settle_ms).div_euclid(MINUTE) * MINUTE;
+        let mut from = *self.watermark.get_or_insert(settled);
+        if settled - from > DAY {
+            tracing::warn!(
+                account = %account,
+                skipped_minutes = (settled - DAY - from) / MINUTE,
+                "closed-conversation gap longer than 24 hours; the oldest minutes are skipped"
+            );
+            from = settled - DAY;
+        }
+        let mut new_closed: Vec<(Owner, Metrics)> = Vec::new();
+        for (i, &g) in self.groupings.iter().enumerate() {
+            let first = i == 0;
+            let current = MetricsQuery {
+                grouping: g,
+                with_all: first,
+                from: now - self.window_ms,
+                to: now,
+                current: &CURRENT,
+                by_time: &AVERAGES,
+            };
+            let (groups, all) = all_pages(ctx, |offset| current.call(&account, offset)).await?;
+            let level = g.level();
+            let info = match g {
+                Grouping::Skill => &specs::SKILL_INFO,
+                Grouping::AgentGroup => &specs::AGENT_GROUP_INFO,
+            };
+            for grp in &groups {
+                mapping::current(&mut b, level, &[&account, &grp.key], &grp.metrics)?;
+                // A known skill or group has closed-conversation counters from the start, at 0.
+                for closer in mapping::CLOSERS {
+                    self.closed
+                        .entry(((Some(g), grp.key.clone()), closer))
+                        .or_default();
+                }
+                if let Some(name) = grp.key_description.as_deref().filter(|n| *n != "NA") {
+                    b.add(info, &[&account, &grp.key, name], Some(1.0))?;
+                }
+            }
+            if let Some(all) = &all {
+                mapping::current(&mut b, &specs::account::LEVEL, &[&account], all)?;
+                for closer in mapping::CLOSERS {
+                    self.closed
+                        .entry(((None, String::new()), closer))
+                        .or_default();
+                }
+            }
+            if settled > from {
+                let closed = MetricsQuery {
+                    grouping: g,
+                    with_all: first,
+                    from,
+                    to: settled - 1,
+                    current: &[],
+                    by_time: &CLOSED,
+                };
+                let (groups, all) = all_pages(ctx, |offset| closed.call(&account, offset)).await?;
+                new_closed.extend(groups.into_iter().map(|x| ((Some(g), x.key), x.metrics)));
+                if let Some(all) = all {
+                    new_closed.push(((None, String::new()), all));
+                }
+            }
+        }
+        if self.agent_view {
+            self.agents(ctx, &account, now, &mut b).await?;
+        }
+        // Every request succeeded: count the new minutes, then move the watermark.
+        for (owner, m) in &new_closed {
+            for (closer, n) in mapping::closed(m) {
+                *self.closed.entry((owner.clone(), closer)).or_default() += n;
+            }
+        }
+        if settled > from {
+            self.watermark = Some(settled);
+        }
+        for (((grouping, key), closer), total) in &self.closed {
+            match grouping {
+                Some(g) => b.add(g.level().closed, &[&account, key, closer], Some(*total))?,
+                None => b.add(
+                    specs::account::LEVEL.closed,
+                    &[&account, closer],
+                    Some(*total),
+                )?,
+            }
+        }
+        Ok(b.build())
+    }
+
+    async fn agents(
+        &self,
+        ctx: &CollectCtx,
+        account: &str,
+        now: EpochMs,
+        b: &mut SnapshotBuilder,
+    ) -> Result<(), CollectError> {
+        let mut offset = 0;
+        loop {
+            let call = Call {
+                api: "kmm_agent_view",
+                service: "agentManagerWorkspace",
+                method: Method::POST,
+                path: format!("/manager_workspace/api/account/{account}/agent_view"),
+                query: vec![
+                    ("offset".into(), offset.to_string()),
+                    ("limit".into(), PAGE.to_string()),
+                ],
+                body: Some(json!({
+                    "filters": {"time": {"from": now - MINUTE, "to": now}},
+                    "includeAgentMetadata": false,
+                    "metricsToRetrieveCurrentValue": ["agent_current_status", "agent_load", "assigned_conversations", "active_conversations"],
+                })),
+                bearer_ok: true,
+            };
+            let page: AgentViewResponse = ctx.client.json(&call).await?;
+            for r in &page.records {
+                let id = match &r.agent_id {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
+                    for st in ["online", "away", "back_soon", "offline"] {
+                        let v = (st == current) as u8 as f64;
+                        b.add(&specs::AGENT_STATUS, &[account, &id, st], Some(v))?;
+                    }
+                }
+                b.add(
+                    &specs::AGENT_LOAD,
+                    &[account, &id],
+                    r.load.as_ref().and_then(mapping::value),
+                )?;
+                for (state, v) in [("assigned", &r.assigned), ("active", &r.active)] {
+                    b.add(
+                        &specs::AGENT_CONVERSATIONS,
+                        &[account, &id, state],
+                        v.as_ref().and_then(mapping::value),
+                    )?;
+                }
+            }
+            offset += PAGE;
+            let total = page.metadata.count.unwrap_or(0);
+            if page.records.is_empty() || offset >= total || offset + PAGE > MAX_KEYS {
+                return Ok(());
+            }
+        }
+    }
+}
+
+impl Collector for Kmm {
+    fn collect<'a>(
+        &'a mut self,
+        ctx: &'a CollectCtx,
+    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
+        self.run(ctx).boxed()
+    }
+}

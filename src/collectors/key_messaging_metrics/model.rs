@@ -1,0 +1,81 @@
+//! Key Messaging Metrics response bodies, as documented (`metrics` and `agent_view`). No logic.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// `metrics` answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsResponse {
+    /// Paging metadata; `count` is the number of groups.
+    #[serde(default)]
+    pub metadata: Metadata,
+    /// Per-group values, when `groupBy` was asked for.
+    #[serde(rename = "groupBy")]
+    pub group_by: Option<GroupBy>,
+    /// Whole-account values, when `all` was asked for.
+    pub all: Option<Metrics>,
+}
+
+/// Paging metadata.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Metadata {
+    /// Number of groups (metrics) or agents (agent_view) in total.
+    pub count: Option<u64>,
+}
+
+/// `groupBy` section.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GroupBy {
+    /// The groups of this page.
+    #[serde(default)]
+    pub groups: Vec<Group>,
+}
+
+/// One skill or agent group.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Group {
+    /// Skill or agent-group id, as a string.
+    pub key: String,
+    /// Its name, or "NA".
+    #[serde(rename = "keyDescription")]
+    pub key_description: Option<String>,
+    /// Its values.
+    #[serde(default)]
+    pub metrics: Metrics,
+}
+
+/// Metric values by response name; kept loose because absent, -1 and null all mean "no data".
+pub type Metrics = BTreeMap<String, Value>;
+
+/// `agent_view` answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentViewResponse {
+    /// Paging metadata.
+    #[serde(default)]
+    pub metadata: Metadata,
+    /// Agents of this page.
+    #[serde(rename = "agentViewRecords", default)]
+    pub records: Vec<AgentRecord>,
+}
+
+/// One agent in `agent_view`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AgentRecord {
+    /// Agent id (a string in the docs, a number in some answers).
+    #[serde(rename = "agentId")]
+    pub agent_id: Value,
+    /// ONLINE, BACK_SOON, AWAY or OFFLINE.
+    #[serde(rename = "agentCurrentStatus")]
+    pub status: Option<String>,
+    /// Load, ratio.
+    #[serde(rename = "agentLoad")]
+    pub load: Option<Value>,
+    /// Conversations assigned.
+    #[serde(rename = "assignedConversations")]
+    pub assigned: Option<Value>,
+    /// Conversations active.
+    #[serde(rename = "activeConversations")]
+    pub active: Option<Value>,
+}

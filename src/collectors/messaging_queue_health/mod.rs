@@ -1,0 +1,107 @@
+//! `messaging_queue_health`: messaging current queue health (CSDS `leDataReporting`, OAuth 1.0a
+//! only): per skill and account, unassigned conversations by kind, wait for assignment and
+//! overdue conversations. One request per run; every value is a current-value gauge.
+
+pub mod mapping;
+pub mod model;
+pub mod specs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
+use crate::config::{Problems, typed};
+use crate::lp::Call;
+use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use model::QueueHealthResponse;
+
+/// The registry entry.
+pub static ENTRY: Entry = Entry {
+    name: "messaging_queue_health",
+    about: "Messaging current queue health: unassigned and overdue conversations and wait for assignment per skill and account",
+    metrics: &specs::ALL,
+    needs_oauth1: true,
+    build,
+};
+
+/// Config section `collectors.messaging_queue_health`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct Settings {
+    enabled: bool,
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(25),
+        }
+    }
+}
+
+fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
+    let section = if section.is_null() {
+        json!({})
+    } else {
+        section
+    };
+    let s: Settings = typed(section, path, problems)?;
+    let schedule = Common {
+        enabled: s.enabled,
+        interval: s.interval,
+        timeout: s.timeout,
+    }
+    .schedule(path, problems);
+    Some(Built {
+        enabled: s.enabled,
+        schedule,
+        collector: Box::new(QueueHealth),
+    })
+}
+
+struct QueueHealth;
+
+impl QueueHealth {
+    async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
+        let account = ctx.client.account_id().to_string();
+        let call = Call {
+            api: "msg_queue_health_current",
+            service: "leDataReporting",
+            method: Method::GET,
+            path: format!("/operations/api/account/{account}/msgqueuehealth/current/"),
+            query: vec![("v".into(), "1".into()), ("metrics".into(), "all".into())],
+            body: None,
+            bearer_ok: false,
+        };
+        let answer: QueueHealthResponse = ctx.client.json(&call).await?;
+        let mut b = SnapshotBuilder::new(&specs::ALL);
+        for (skill, v) in &answer.skills {
+            mapping::values(&mut b, &specs::skill::LEVEL, &[&account, skill], v)?;
+        }
+        if let Some(total) = &answer.total {
+            mapping::values(&mut b, &specs::account::LEVEL, &[&account], total)?;
+        }
+        Ok(b.build())
+    }
+}
+
+impl Collector for QueueHealth {
+    fn collect<'a>(
+        &'a mut self,
+        ctx: &'a CollectCtx,
+    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
+        self.run(ctx).boxed()
+    }
+}

@@ -1,0 +1,204 @@
+//! Collectors: one folder per LivePerson API, and the one ordered registry of them.
+//!
+//! A collector turns one account's API answers into a [`Snapshot`] of its declared metrics. It owns
+//! whatever state its counters need (watermarks, totals) and is run by the scheduler, never twice at
+//! once. The registry below is the single list of collectors: it drives the config sections, the
+//! enable switches, `check-config` and the README's metrics table.
+
+pub mod key_messaging_metrics;
+pub mod messaging_queue_health;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::Value;
+
+use crate::clock::{EpochMs, SharedClock};
+use crate::config::{Auth, Config, Problem, Problems, join};
+use crate::lp::{AccountClient, LpError};
+use crate::metrics::catalogue::MetricSpec;
+use crate::metrics::snapshot::{EmitError, Snapshot};
+
+/// Why a collection failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CollectError {
+    /// A LivePerson call failed.
+    #[error(transparent)]
+    Api(#[from] LpError),
+    /// The run took longer than its timeout.
+    #[error("the run timed out after {0:?}")]
+    RunTimeout(Duration),
+    /// The collector tried to emit something it did not declare (a bug).
+    #[error("internal: {0}")]
+    Emit(#[from] EmitError),
+}
+
+impl CollectError {
+    /// A low-cardinality label value.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            CollectError::Api(e) => e.error_type(),
+            CollectError::RunTimeout(_) => "timeout",
+            CollectError::Emit(_) => "internal",
+        }
+    }
+}
+
+/// What a run may use.
+pub struct CollectCtx {
+    /// The account's LivePerson client.
+    pub client: Arc<AccountClient>,
+    /// Time source.
+    pub clock: SharedClock,
+}
+
+impl CollectCtx {
+    /// The current time.
+    pub fn now(&self) -> EpochMs {
+        self.clock.now_ms()
+    }
+}
+
+/// A collector instance for one account.
+pub trait Collector: Send {
+    /// Collects once.
+    fn collect<'a>(
+        &'a mut self,
+        ctx: &'a CollectCtx,
+    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>>;
+}
+
+/// When and how long a collector runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    /// Time between run starts.
+    pub interval: Duration,
+    /// Longest run.
+    pub timeout: Duration,
+}
+
+/// A collector built from its config section.
+pub struct Built {
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// The instance.
+    pub collector: Box<dyn Collector>,
+}
+
+/// One registry entry.
+pub struct Entry {
+    /// Config section name and `collector` label value.
+    pub name: &'static str,
+    /// One line for docs and the landing page.
+    pub about: &'static str,
+    /// Every metric it can emit.
+    pub metrics: &'static [&'static MetricSpec],
+    /// Whether its API needs OAuth 1.0a (no bearer tokens allowed).
+    pub needs_oauth1: bool,
+    /// Reads its config section (`Value::Null` when absent) into an instance.
+    pub build: fn(Value, &str, &mut Problems) -> Option<Built>,
+}
+
+/// Every collector, in order.
+pub static REGISTRY: &[&Entry] = &[
+    &key_messaging_metrics::ENTRY,
+    &messaging_queue_health::ENTRY,
+];
+
+/// An enabled collector for one account.
+pub struct Planned {
+    /// Index of the account in the config.
+    pub account: usize,
+    /// Registry entry.
+    pub entry: &'static Entry,
+    /// The instance and its schedule.
+    pub built: Built,
+}
+
+/// Builds every collector of every account; all problems at once.
+pub fn plan(cfg: &Config) -> Result<Vec<Planned>, Vec<Problem>> {
+    let mut problems = Problems::default();
+    let mut out = Vec::new();
+    for (i, account) in cfg.accounts.iter().enumerate() {
+        let base = format!("accounts[{i}].collectors");
+        for name in account.collectors.keys() {
+            if !REGISTRY.iter().any(|e| e.name == name) {
+                problems.add(
+                    join(&base, name),
+                    format!(
+                        "unknown collector (known: {})",
+                        REGISTRY
+                            .iter()
+                            .map(|e| e.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            }
+        }
+        for entry in REGISTRY {
+            let section = account
+                .collectors
+                .get(entry.name)
+                .cloned()
+                .unwrap_or(Value::Null);
+            let path = join(&base, entry.name);
+            let Some(built) = (entry.build)(section, &path, &mut problems) else {
+                continue;
+            };
+            if built.enabled && entry.needs_oauth1 && !matches!(account.auth, Auth::OAuth1 { .. }) {
+                problems.add(
+                    path,
+                    "this API accepts only OAuth 1.0a: give oauth1 credentials or disable the collector",
+                );
+                continue;
+            }
+            if built.enabled {
+                out.push(Planned {
+                    account: i,
+                    entry,
+                    built,
+                });
+            }
+        }
+    }
+    if problems.0.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.0)
+    }
+}
+
+/// The part every collector section has (each section declares these keys itself, so unknown
+/// keys stay detectable).
+#[derive(Debug, Clone, Copy)]
+pub struct Common {
+    /// Run this collector.
+    pub enabled: bool,
+    /// Time between runs.
+    pub interval: Duration,
+    /// Longest run.
+    pub timeout: Duration,
+}
+
+impl Common {
+    /// Checks the schedule; returns it.
+    pub fn schedule(&self, path: &str, problems: &mut Problems) -> Schedule {
+        if self.interval < Duration::from_secs(1) {
+            problems.add(join(path, "interval"), "must be at least 1s");
+        }
+        if self.timeout.is_zero() || self.timeout > self.interval.max(Duration::from_secs(1)) * 10 {
+            problems.add(
+                join(path, "timeout"),
+                "must be positive and at most 10 intervals",
+            );
+        }
+        Schedule {
+            interval: self.interval,
+            timeout: self.timeout,
+        }
+    }
+}

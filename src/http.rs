@@ -1,0 +1,117 @@
+//! The exporter's HTTP endpoints: `/metrics` (OpenMetrics when asked for, Prometheus text otherwise,
+//! gzipped when accepted), `/healthz`, `/readyz` and a small landing page at `/`.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+
+use crate::collectors::REGISTRY;
+use crate::metrics::exposition::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+use crate::store::Store;
+
+/// The routes, over `store`.
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/", get(landing))
+        .with_state(store)
+}
+
+fn accepts(headers: &HeaderMap, name: header::HeaderName, what: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(what))
+}
+
+async fn metrics(State(store): State<Arc<Store>>, headers: HeaderMap) -> Response {
+    let e = store.exposition();
+    let om = accepts(&headers, header::ACCEPT, "application/openmetrics-text");
+    let gz = accepts(&headers, header::ACCEPT_ENCODING, "gzip");
+    let (ctype, body) = match (om, gz) {
+        (true, true) => (OPENMETRICS_CONTENT_TYPE, e.openmetrics_gzip.clone()),
+        (true, false) => (OPENMETRICS_CONTENT_TYPE, e.openmetrics.clone()),
+        (false, true) => (TEXT_CONTENT_TYPE, e.text_gzip.clone()),
+        (false, false) => (TEXT_CONTENT_TYPE, e.text.clone()),
+    };
+    let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, ctype)], body).into_response();
+    if gz {
+        resp.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    resp.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Encoding"),
+    );
+    resp
+}
+
+async fn readyz(State(store): State<Arc<Store>>) -> Response {
+    match store.ready() {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")).into_response(),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn landing(State(store): State<Arc<Store>>) -> Html<String> {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>liveperson-exporter</title>\
+         <style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:.2em .8em;text-align:left}}\
+         .bad{{color:#b00}}</style></head><body><h1>liveperson-exporter {}</h1>\
+         <p><a href=\"/metrics\">/metrics</a> · <a href=\"/readyz\">/readyz</a> · \
+         <a href=\"/healthz\">/healthz</a></p><table><tr><th>account</th><th>collector</th>\
+         <th>status</th><th>last success</th><th>last run</th><th>series</th><th>last error</th></tr>",
+        env!("CARGO_PKG_VERSION")
+    );
+    for s in store.stats() {
+        let status = match s.last_ok {
+            None => "waiting",
+            Some(true) => "up",
+            Some(false) => "down",
+        };
+        let last = s.last_success_ms.map_or("never".to_string(), |t| {
+            chrono::DateTime::from_timestamp_millis(t)
+                .map(|d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                .unwrap_or_default()
+        });
+        let err = s
+            .last_error
+            .as_ref()
+            .map(|(t, m)| format!("{t}: {}", escape(m)))
+            .unwrap_or_default();
+        let about = REGISTRY
+            .iter()
+            .find(|e| e.name == s.collector)
+            .map_or("", |e| e.about);
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td title=\"{}\">{}</td><td class=\"{}\">{status}</td><td>{last}</td>\
+             <td>{:.3} s</td><td>{}</td><td>{err}</td></tr>",
+            escape(&s.account),
+            escape(about),
+            s.collector,
+            if status == "down" { "bad" } else { "" },
+            s.last_duration_s,
+            s.series,
+        );
+    }
+    h.push_str("</table></body></html>\n");
+    Html(h)
+}

@@ -1,0 +1,124 @@
+//! The scheduler: each (account, collector) runs in its own task on its own interval, on the shared
+//! [`Clock`](crate::clock::Clock), with a per-run timeout. Runs of one collector never overlap: a
+//! run that outlasts its interval makes the ticks it covered count as skipped.
+//!
+//! Start times are spread by a fixed offset per (account, collector) (up to a tenth of the
+//! interval, at most 5 s), so collectors do not hit LivePerson in lockstep, and restarts keep the
+//! same spread.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::SharedClock;
+use crate::collectors::{CollectCtx, CollectError, Collector, Schedule};
+use crate::lp::AccountClient;
+use crate::metrics::snapshot::Snapshot;
+use crate::store::Store;
+
+/// Runs `collector` once with `timeout` (real time: it bounds waiting on the network).
+pub async fn run_once(
+    collector: &mut dyn Collector,
+    ctx: &CollectCtx,
+    timeout: Duration,
+) -> (Result<Arc<Snapshot>, CollectError>, Duration) {
+    let started = Instant::now();
+    let result = match tokio::time::timeout(timeout, collector.collect(ctx)).await {
+        Ok(r) => r,
+        Err(_) => Err(CollectError::RunTimeout(timeout)),
+    };
+    (result, started.elapsed())
+}
+
+fn spread_ms(account: &str, collector: &str, interval: Duration) -> i64 {
+    let h = account
+        .bytes()
+        .chain(collector.bytes())
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
+    let max = (interval.as_millis() as u64 / 10).clamp(1, 5000);
+    (h % max) as i64
+}
+
+/// One collector's task.
+pub struct Task {
+    /// Registry name.
+    pub name: &'static str,
+    /// The instance.
+    pub collector: Box<dyn Collector>,
+    /// Its schedule.
+    pub schedule: Schedule,
+    /// Its account's client.
+    pub client: Arc<AccountClient>,
+}
+
+/// Starts every task; each stops when `shutdown` turns true.
+pub fn spawn(
+    tasks: Vec<Task>,
+    store: Arc<Store>,
+    clock: SharedClock,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    tasks
+        .into_iter()
+        .map(|t| {
+            store.register(t.client.account_id(), t.name);
+            let (store, clock, mut shutdown) = (store.clone(), clock.clone(), shutdown.clone());
+            tokio::spawn(async move {
+                let Task {
+                    name,
+                    mut collector,
+                    schedule,
+                    client,
+                } = t;
+                let account = client.account_id().to_string();
+                let interval = schedule.interval.as_millis() as i64;
+                let ctx = CollectCtx {
+                    client,
+                    clock: clock.clone(),
+                };
+                let mut next = clock.now_ms() + spread_ms(&account, name, schedule.interval);
+                loop {
+                    tokio::select! {
+                        _ = clock.sleep_until(next) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                    if *shutdown.borrow() {
+                        return;
+                    }
+                    let (result, took) = run_once(collector.as_mut(), &ctx, schedule.timeout).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(collector = name, account = %account, error_type = e.error_type(), error = %e, "collection failed");
+                    } else {
+                        tracing::debug!(collector = name, account = %account, took_ms = took.as_millis() as u64, "collected");
+                    }
+                    store.publish(&account, name, &result, took);
+                    next += interval;
+                    let now = clock.now_ms();
+                    if now >= next {
+                        let missed = (now - next) / interval + 1;
+                        store.skipped(&account, name, missed as u64);
+                        next += missed * interval;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_stable_and_bounded() {
+        let i = Duration::from_secs(60);
+        let a = spread_ms("1", "kmm", i);
+        assert_eq!(a, spread_ms("1", "kmm", i));
+        assert!((0..5000).contains(&a));
+        assert!(spread_ms("1", "kmm", Duration::from_secs(2)) < 200);
+    }
+}

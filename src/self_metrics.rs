@@ -1,0 +1,181 @@
+//! The exporter's own metrics (`liveperson_exporter_*`): build info, per collector and account
+//! health, and LivePerson traffic. Rendered into a snapshot each time the exposition is rebuilt.
+
+use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
+use crate::metrics::snapshot::{EmitError, Snapshot, SnapshotBuilder};
+use crate::telemetry::TelemetryView;
+
+use std::sync::Arc;
+
+/// Build information.
+pub static BUILD: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_build",
+    help: "Exporter version (value 1)",
+    unit: None,
+    kind: Kind::Info,
+    labels: &["version"],
+};
+/// Collector health.
+pub static UP: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_up",
+    help: "1 if the collector's last run succeeded, 0 if it failed",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["collector", "account_id"],
+};
+/// Last run duration.
+pub static DURATION: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_last_run_duration",
+    help: "Duration of the collector's last run",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &["collector", "account_id"],
+};
+/// Last success time.
+pub static LAST_SUCCESS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_last_success_timestamp",
+    help: "Unix time of the collector's last successful run",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &["collector", "account_id"],
+};
+/// Series the collector exposes.
+pub static SERIES: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_series",
+    help: "Series the collector currently exposes",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["collector", "account_id"],
+};
+/// Runs skipped because the previous one was still going.
+pub static SKIPPED: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_skipped_runs",
+    help: "Scheduled runs skipped because the previous run had not finished",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["collector", "account_id"],
+};
+/// Failed runs by error type.
+pub static ERRORS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_errors",
+    help: "Failed collector runs by error type",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["collector", "account_id", "error_type"],
+};
+/// LivePerson requests.
+pub static REQUESTS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_api_requests",
+    help: "Requests to LivePerson by API and HTTP status code (error: no response)",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "api", "code"],
+};
+/// Retries.
+pub static RETRIES: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_api_retries",
+    help: "Requests to LivePerson retried after a 429, 5xx, timeout or broken connection",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "api"],
+};
+/// 429 answers.
+pub static RATE_LIMITED: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_api_rate_limited",
+    help: "429 answers from LivePerson",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "api"],
+};
+/// CSDS lookups.
+pub static CSDS_LOOKUPS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_csds_lookups",
+    help: "CSDS domain lookups by service",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "service"],
+};
+/// Failed CSDS lookups.
+pub static CSDS_FAILURES: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_csds_failures",
+    help: "Failed CSDS domain lookups by service",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "service"],
+};
+
+/// Every self metric.
+pub static ALL: [&MetricSpec; 12] = [
+    &BUILD,
+    &UP,
+    &DURATION,
+    &LAST_SUCCESS,
+    &SERIES,
+    &SKIPPED,
+    &ERRORS,
+    &REQUESTS,
+    &RETRIES,
+    &RATE_LIMITED,
+    &CSDS_LOOKUPS,
+    &CSDS_FAILURES,
+];
+
+/// What the store knows about one collector of one account.
+#[derive(Debug, Clone, Default)]
+pub struct RunStats {
+    /// Collector name.
+    pub collector: &'static str,
+    /// Account id.
+    pub account: String,
+    /// Whether a run has finished yet, and whether the last one succeeded.
+    pub last_ok: Option<bool>,
+    /// Last run duration, seconds.
+    pub last_duration_s: f64,
+    /// Last success, epoch ms.
+    pub last_success_ms: Option<i64>,
+    /// Series of the last exposed snapshot.
+    pub series: usize,
+    /// Skipped runs.
+    pub skipped: u64,
+    /// Failures by error type.
+    pub errors: std::collections::BTreeMap<&'static str, u64>,
+    /// The last error's type and message.
+    pub last_error: Option<(&'static str, String)>,
+}
+
+/// Renders the self metrics.
+pub fn snapshot(runs: &[RunStats], traffic: &TelemetryView) -> Result<Arc<Snapshot>, EmitError> {
+    let mut b = SnapshotBuilder::new(&ALL);
+    b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
+    for r in runs {
+        let key = [r.collector, r.account.as_str()];
+        if let Some(ok) = r.last_ok {
+            b.add(&UP, &key, Some(ok as u8 as f64))?;
+            b.add(&DURATION, &key, Some(r.last_duration_s))?;
+        }
+        b.add(
+            &LAST_SUCCESS,
+            &key,
+            r.last_success_ms.map(|t| t as f64 / 1000.0),
+        )?;
+        b.add(&SERIES, &key, Some(r.series as f64))?;
+        b.add(&SKIPPED, &key, Some(r.skipped as f64))?;
+        for (t, n) in &r.errors {
+            b.add(&ERRORS, &[r.collector, &r.account, t], Some(*n as f64))?;
+        }
+    }
+    for ((account, api, code), n) in &traffic.requests {
+        b.add(&REQUESTS, &[account, api, code], Some(*n as f64))?;
+    }
+    for ((account, api), n) in &traffic.retries {
+        b.add(&RETRIES, &[account, api], Some(*n as f64))?;
+    }
+    for ((account, api), n) in &traffic.rate_limited {
+        b.add(&RATE_LIMITED, &[account, api], Some(*n as f64))?;
+    }
+    for ((account, service), (n, failed)) in &traffic.csds_lookups {
+        b.add(&CSDS_LOOKUPS, &[account, service], Some(*n as f64))?;
+        b.add(&CSDS_FAILURES, &[account, service], Some(*failed as f64))?;
+    }
+    Ok(b.build())
+}

@@ -1,0 +1,193 @@
+//! The store: the latest snapshot and run statistics of every (account, collector), and the
+//! exposition encoded from them.
+//!
+//! Every finished run calls [`Store::publish`], which re-encodes the exposition at once (both
+//! formats, plain and gzipped) and swaps it in; `/metrics` only copies ready bytes and never waits on
+//! LivePerson. A failed run keeps the collector's last snapshot: its counters stay, its gauges stay
+//! until `gauge_max_age` after the last success and are then dropped.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use crate::clock::{EpochMs, SharedClock};
+use crate::collectors::CollectError;
+use crate::metrics::exposition::{Exposition, encode};
+use crate::metrics::snapshot::Snapshot;
+use crate::self_metrics::{self, RunStats};
+use crate::telemetry::Telemetry;
+
+#[derive(Debug, Default)]
+struct Slot {
+    stats: RunStats,
+    snapshot: Option<Arc<Snapshot>>,
+}
+
+/// Snapshots, run statistics and the current exposition.
+pub struct Store {
+    clock: SharedClock,
+    telemetry: Arc<Telemetry>,
+    gauge_max_age_ms: i64,
+    slots: Mutex<BTreeMap<(String, &'static str), Slot>>,
+    exposition: ArcSwap<Exposition>,
+    generation: watch::Sender<u64>,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new(clock: SharedClock, telemetry: Arc<Telemetry>, gauge_max_age: Duration) -> Self {
+        let store = Self {
+            clock,
+            telemetry,
+            gauge_max_age_ms: gauge_max_age.as_millis() as i64,
+            slots: Mutex::new(BTreeMap::new()),
+            exposition: ArcSwap::from_pointee(Exposition::default()),
+            generation: watch::channel(0).0,
+        };
+        store.rebuild();
+        store
+    }
+
+    /// Declares a collector that will run, so readiness waits for it.
+    pub fn register(&self, account: &str, collector: &'static str) {
+        self.slots
+            .lock()
+            .entry((account.to_string(), collector))
+            .or_insert_with(|| Slot {
+                stats: RunStats {
+                    collector,
+                    account: account.to_string(),
+                    ..RunStats::default()
+                },
+                snapshot: None,
+            });
+    }
+
+    /// Records a finished run and re-encodes the exposition.
+    pub fn publish(
+        &self,
+        account: &str,
+        collector: &'static str,
+        result: &Result<Arc<Snapshot>, CollectError>,
+        duration: Duration,
+    ) {
+        self.register(account, collector);
+        {
+            let mut slots = self.slots.lock();
+            let slot = slots
+                .get_mut(&(account.to_string(), collector))
+                .expect("registered");
+            slot.stats.last_duration_s = duration.as_secs_f64();
+            match result {
+                Ok(snap) => {
+                    slot.stats.last_ok = Some(true);
+                    slot.stats.last_success_ms = Some(self.clock.now_ms());
+                    slot.stats.last_error = None;
+                    slot.snapshot = Some(snap.clone());
+                }
+                Err(e) => {
+                    slot.stats.last_ok = Some(false);
+                    *slot.stats.errors.entry(e.error_type()).or_default() += 1;
+                    slot.stats.last_error = Some((e.error_type(), e.to_string()));
+                }
+            }
+        }
+        self.rebuild();
+    }
+
+    /// Counts runs skipped because a run was still going.
+    pub fn skipped(&self, account: &str, collector: &'static str, n: u64) {
+        self.register(account, collector);
+        if let Some(s) = self.slots.lock().get_mut(&(account.to_string(), collector)) {
+            s.stats.skipped += n;
+        }
+        self.rebuild();
+    }
+
+    /// The snapshot a slot exposes now: all of it while fresh, its counters once stale.
+    fn exposed(&self, slot: &Slot, now: EpochMs) -> Option<Arc<Snapshot>> {
+        let snap = slot.snapshot.as_ref()?;
+        let fresh = slot
+            .stats
+            .last_success_ms
+            .is_some_and(|t| now - t <= self.gauge_max_age_ms);
+        Some(if fresh || slot.stats.last_ok == Some(true) {
+            snap.clone()
+        } else {
+            Arc::new(snap.counters_only())
+        })
+    }
+
+    /// Re-encodes the exposition from the current snapshots.
+    pub fn rebuild(&self) {
+        let now = self.clock.now_ms();
+        let mut snaps = Vec::new();
+        let mut stats = Vec::new();
+        {
+            let mut slots = self.slots.lock();
+            for slot in slots.values_mut() {
+                let exposed = self.exposed(slot, now);
+                slot.stats.series = exposed.as_ref().map_or(0, |s| s.series());
+                stats.push(slot.stats.clone());
+                snaps.extend(exposed);
+            }
+        }
+        match self_metrics::snapshot(&stats, &self.telemetry.view()) {
+            Ok(s) => snaps.push(s),
+            Err(e) => tracing::error!(error = %e, "self metrics"),
+        }
+        self.exposition.store(Arc::new(encode(snaps)));
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// The current exposition.
+    pub fn exposition(&self) -> Arc<Exposition> {
+        self.exposition.load_full()
+    }
+
+    /// Run statistics of every collector.
+    pub fn stats(&self) -> Vec<RunStats> {
+        self.slots
+            .lock()
+            .values()
+            .map(|s| s.stats.clone())
+            .collect()
+    }
+
+    /// The last snapshot of a collector, if it has succeeded.
+    pub fn snapshot(&self, account: &str, collector: &str) -> Option<Arc<Snapshot>> {
+        self.slots
+            .lock()
+            .iter()
+            .find(|((a, c), _)| a == account && *c == collector)
+            .and_then(|(_, s)| s.snapshot.clone())
+    }
+
+    /// `Ok` once every registered collector has succeeded once; otherwise the ones still waiting.
+    pub fn ready(&self) -> Result<(), String> {
+        let waiting: Vec<String> = self
+            .slots
+            .lock()
+            .values()
+            .filter(|s| s.stats.last_success_ms.is_none())
+            .map(|s| format!("{}/{}", s.stats.account, s.stats.collector))
+            .collect();
+        if waiting.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "waiting for a first successful run of: {}",
+                waiting.join(", ")
+            ))
+        }
+    }
+
+    /// A receiver that changes whenever the exposition is rebuilt (tests wait on it).
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+}
