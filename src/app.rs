@@ -16,6 +16,20 @@ use crate::scheduler::{Task, run_once, spawn};
 use crate::store::Store;
 use crate::telemetry::Telemetry;
 
+/// Loads and checks a configuration the way `check-config` does: every problem of the file and of
+/// every collector section at once.
+pub fn check(path: Option<&std::path::Path>) -> Result<Config, Vec<Problem>> {
+    let (cfg, mut problems) = crate::config::load(path);
+    if let Err(more) = plan(&cfg) {
+        problems.extend(more);
+    }
+    if problems.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(problems)
+    }
+}
+
 /// A running exporter.
 pub struct Exporter {
     /// The address `/metrics` is served on.
@@ -141,7 +155,9 @@ pub fn demo_config(
         gauge_max_age: std::time::Duration::from_secs(300),
         accounts: accounts
             .iter()
-            .map(|id| AccountConfig {
+            .enumerate()
+            .map(|(i, id)| AccountConfig {
+                path: format!("accounts[{i}]"),
                 id: id.clone(),
                 csds_url: csds_url.to_string(),
                 domains: Default::default(),

@@ -231,6 +231,8 @@ pub enum Auth {
 /// One account.
 #[derive(Debug, Clone)]
 pub struct AccountConfig {
+    /// Where it is in the file (`accounts[2]`), for messages about it.
+    pub path: String,
     /// LivePerson account (site) id.
     pub id: String,
     /// CSDS base URL; services are reached with its scheme.
@@ -449,6 +451,7 @@ fn read_account(v: Value, base: &str, problems: &mut Problems) -> Option<Account
     }
     let auth = read_auth(raw.auth, &join(base, "auth"), problems)?;
     Some(AccountConfig {
+        path: base.to_string(),
         id,
         csds_url: raw.csds_url.trim_end_matches('/').to_string(),
         domains: raw.domains,
@@ -457,15 +460,33 @@ fn read_account(v: Value, base: &str, problems: &mut Problems) -> Option<Account
     })
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: default_listen(),
+            log: LogConfig::default(),
+            http: HttpConfig::default(),
+            gauge_max_age: default_gauge_max_age(),
+            accounts: Vec::new(),
+        }
+    }
+}
+
 /// Merges defaults, the file at `path` (if any) and the `LIVEPERSON_EXPORTER_` environment, and
-/// reads the result.
-pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
+/// reads the result. The configuration comes back even with problems (the parts that could be read),
+/// so later checks can report their problems too; it is usable only when there are none.
+pub fn load(path: Option<&Path>) -> (Config, Vec<Problem>) {
+    let (cfg, problems) = read(path);
+    (cfg.unwrap_or_default(), problems.0)
+}
+
+fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
     let mut problems = Problems::default();
     let mut figment = Figment::new();
     if let Some(p) = path {
         if !p.exists() {
             problems.add("config", format!("{}: no such file", p.display()));
-            return Err(problems.0);
+            return (None, problems);
         }
         figment = if p.extension().is_some_and(|e| e == "toml") {
             figment.merge(Toml::file_exact(p))
@@ -473,7 +494,8 @@ pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
             figment.merge(Yaml::file_exact(p))
         };
     }
-    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__"));
+    // LIVEPERSON_EXPORTER_CONFIG names the file itself (a command-line option), not a key.
+    figment = figment.merge(Env::prefixed(ENV_PREFIX).split("__").ignore(&["config"]));
     let merged: Value = match figment.extract() {
         Ok(v) => v,
         Err(e) => {
@@ -484,7 +506,7 @@ pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
                     err.kind.to_string(),
                 );
             }
-            return Err(problems.0);
+            return (None, problems);
         }
     };
     let merged = if merged.is_null() {
@@ -493,7 +515,7 @@ pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
         merged
     };
     let Some(top) = typed::<Top>(merged, "", &mut problems) else {
-        return Err(problems.0);
+        return (None, problems);
     };
     let log = typed::<LogConfig>(or_empty(top.log), "log", &mut problems).unwrap_or_default();
     if !["text", "json"].contains(&log.format.as_str()) {
@@ -522,17 +544,14 @@ pub fn load(path: Option<&Path>) -> Result<Config, Vec<Problem>> {
             accounts.push(acc);
         }
     }
-    if problems.0.is_empty() {
-        Ok(Config {
-            listen: top.listen,
-            log,
-            http,
-            gauge_max_age: top.gauge_max_age,
-            accounts,
-        })
-    } else {
-        Err(problems.0)
-    }
+    let cfg = Config {
+        listen: top.listen,
+        log,
+        http,
+        gauge_max_age: top.gauge_max_age,
+        accounts,
+    };
+    (Some(cfg), problems)
 }
 
 fn or_empty(v: Value) -> Value {

@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use liveperson_exporter::app;
 use liveperson_exporter::clock::{SharedClock, SystemClock};
 use liveperson_exporter::config::{self, Config};
 use liveperson_exporter::simulator::{self, ClockMode, SimConfig, world::AccountSpec};
-use liveperson_exporter::{app, collectors};
 
 #[derive(Parser)]
 #[command(
@@ -124,9 +124,7 @@ async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
 }
 
 fn load(args: &ConfigArgs) -> Result<Config, Vec<config::Problem>> {
-    let cfg = config::load(args.config.as_deref())?;
-    collectors::plan(&cfg)?;
-    Ok(cfg)
+    app::check(args.config.as_deref())
 }
 
 fn report(problems: &[config::Problem]) -> ExitCode {

@@ -123,7 +123,7 @@ pub fn plan(cfg: &Config) -> Result<Vec<Planned>, Vec<Problem>> {
     let mut problems = Problems::default();
     let mut out = Vec::new();
     for (i, account) in cfg.accounts.iter().enumerate() {
-        let base = format!("accounts[{i}].collectors");
+        let base = join(&account.path, "collectors");
         for name in account.collectors.keys() {
             if !REGISTRY.iter().any(|e| e.name == name) {
                 problems.add(
