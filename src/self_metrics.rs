@@ -127,6 +127,8 @@ pub struct RunStats {
     pub collector: &'static str,
     /// Account id.
     pub account: String,
+    /// Runs finished.
+    pub runs: u64,
     /// Whether a run has finished yet, and whether the last one succeeded.
     pub last_ok: Option<bool>,
     /// Last run duration, seconds.

@@ -82,6 +82,7 @@ impl Store {
                 .get_mut(&(account.to_string(), collector))
                 .expect("registered");
             slot.stats.last_duration_s = duration.as_secs_f64();
+            slot.stats.runs += 1;
             match result {
                 Ok(snap) => {
                     slot.stats.last_ok = Some(true);
