@@ -67,6 +67,8 @@ pub fn spawn(
         .map(|t| {
             store.register(t.client.account_id(), t.name);
             let (store, clock, mut shutdown) = (store.clone(), clock.clone(), shutdown.clone());
+            // The first run is due relative to the start, not to when the task gets to run.
+            let first = clock.now_ms() + spread_ms(t.client.account_id(), t.name, t.schedule.interval);
             tokio::spawn(async move {
                 let Task {
                     name,
@@ -80,7 +82,7 @@ pub fn spawn(
                     client,
                     clock: clock.clone(),
                 };
-                let mut next = clock.now_ms() + spread_ms(&account, name, schedule.interval);
+                let mut next = first;
                 loop {
                     tokio::select! {
                         _ = clock.sleep_until(next) => {}

@@ -144,12 +144,12 @@ async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
             (level.available_slots, k.clone(), count(c.available_slots)),
             (
                 level.queue_wait,
-                with("0.5"),
+                with("50"),
                 secs(c.queue_wait_p50_ms.map(|v| v as f64)),
             ),
             (
                 level.queue_wait,
-                with("0.9"),
+                with("90"),
                 secs(c.queue_wait_p90_ms.map(|v| v as f64)),
             ),
             (level.avg_wait, k.clone(), secs(w.avg_wait_time_ms)),

@@ -133,6 +133,12 @@ enum Attempt {
     Final(LpError),
 }
 
+/// Makes rustls use the ring crypto provider (the only one compiled in). Needed once per process
+/// before any HTTP client is built; calling it again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Shared HTTP client and settings.
 #[derive(Debug)]
 pub struct Lp {
@@ -144,8 +150,7 @@ pub struct Lp {
 impl Lp {
     /// A client with `cfg`'s timeout, counting into `telemetry`.
     pub fn new(cfg: HttpConfig, telemetry: Arc<Telemetry>) -> Self {
-        // rustls with the ring provider; installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(cfg.request_timeout)
             .connect_timeout(cfg.request_timeout.min(Duration::from_secs(10)))

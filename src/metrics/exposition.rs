@@ -1,8 +1,8 @@
 //! Encodes snapshots into the bytes `/metrics` serves, once per change rather than once per scrape.
 //!
 //! prometheus-client writes OpenMetrics 1.0 text. The Prometheus 0.0.4 text form is derived from that
-//! output line by line: counters and info metrics are declared under their sample names
-//! (`x_total`, `x_info` as a gauge), `# UNIT` lines and the `# EOF` marker go. Both forms are
+//! output line by line: counters are declared under their sample names (`x_total`), `# UNIT` lines
+//! and the `# EOF` marker go. Info metrics are `x_info` gauges of value 1 in both forms. Both forms are
 //! gzipped here too, so a scrape is a copy of ready bytes.
 
 use std::collections::{BTreeMap, HashMap};
@@ -53,13 +53,14 @@ impl prometheus_client::collector::Collector for Merged {
         }
         for (spec, samples) in families.values() {
             let unit = spec.unit.map(|u| PcUnit::Other(u.as_str().to_string()));
-            let kind = match spec.kind {
-                Kind::Gauge => MetricType::Gauge,
-                Kind::Counter => MetricType::Counter,
-                Kind::Info => MetricType::Info,
+            // Info metrics go out as `x_info` gauges of value 1, the form every Prometheus
+            // version (and promtool) reads in both formats.
+            let (name, kind) = match spec.kind {
+                Kind::Gauge => (spec.name.to_string(), MetricType::Gauge),
+                Kind::Counter => (spec.name.to_string(), MetricType::Counter),
+                Kind::Info => (spec.exposed_name(), MetricType::Gauge),
             };
-            let mut metric =
-                encoder.encode_descriptor(spec.name, spec.help, unit.as_ref(), kind)?;
+            let mut metric = encoder.encode_descriptor(&name, spec.help, unit.as_ref(), kind)?;
             for s in samples {
                 let labels: Vec<(&str, &str)> = spec
                     .labels
@@ -68,11 +69,12 @@ impl prometheus_client::collector::Collector for Merged {
                     .zip(s.labels.iter().map(String::as_str))
                     .collect();
                 match spec.kind {
-                    Kind::Gauge => metric.encode_family(&labels)?.encode_gauge(&s.value)?,
+                    Kind::Gauge | Kind::Info => {
+                        metric.encode_family(&labels)?.encode_gauge(&s.value)?
+                    }
                     Kind::Counter => metric
                         .encode_family(&labels)?
                         .encode_counter::<NoLabelSet, f64, f64>(&s.value, None)?,
-                    Kind::Info => metric.encode_info(&labels)?,
                 }
             }
         }
@@ -102,10 +104,6 @@ fn to_prometheus_text(openmetrics: &str, kinds: &HashMap<String, Kind>) -> Strin
                 let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
                 let (name, tail) = match kinds.get(name) {
                     Some(Kind::Counter) => (format!("{name}_total"), tail.to_string()),
-                    Some(Kind::Info) if prefix == "# TYPE " => {
-                        (format!("{name}_info"), "gauge".to_string())
-                    }
-                    Some(Kind::Info) => (format!("{name}_info"), tail.to_string()),
                     _ => (name.to_string(), tail.to_string()),
                 };
                 out.push_str(prefix);
@@ -188,10 +186,10 @@ mod tests {
 # TYPE liveperson_test_closed counter
 liveperson_test_closed_total{account_id=\"1\"} 3.0
 liveperson_test_closed_total{account_id=\"2\"} 3.0
-# HELP liveperson_test_skill Skill names
-# TYPE liveperson_test_skill info
-liveperson_test_skill_info{account_id=\"1\",skill_id=\"7\",name=\"Sales \\\"EU\\\"\"} 1
-liveperson_test_skill_info{account_id=\"2\",skill_id=\"7\",name=\"Sales \\\"EU\\\"\"} 1
+# HELP liveperson_test_skill_info Skill names
+# TYPE liveperson_test_skill_info gauge
+liveperson_test_skill_info{account_id=\"1\",skill_id=\"7\",name=\"Sales \\\"EU\\\"\"} 1.0
+liveperson_test_skill_info{account_id=\"2\",skill_id=\"7\",name=\"Sales \\\"EU\\\"\"} 1.0
 # HELP liveperson_test_wait_seconds Wait
 # TYPE liveperson_test_wait_seconds gauge
 # UNIT liveperson_test_wait_seconds seconds

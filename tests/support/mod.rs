@@ -88,6 +88,7 @@ pub struct Sim {
 }
 
 pub async fn sim(cfg: SimConfig) -> Sim {
+    liveperson_exporter::lp::install_tls_provider();
     let sim = start(cfg).await.expect("simulator starts");
     let account = sim.account_ids()[0].clone();
     Sim {

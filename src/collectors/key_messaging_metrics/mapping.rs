@@ -63,8 +63,8 @@ pub fn current(
     }
     b.add(level.available_slots, key, num(m, "availableSlots"))?;
     for (q, name) in [
-        ("0.5", "queueWaitTime50thPercentile"),
-        ("0.9", "queueWaitTime90thPercentile"),
+        ("50", "queueWaitTime50thPercentile"),
+        ("90", "queueWaitTime90thPercentile"),
     ] {
         b.add(level.queue_wait, &with(q), num(m, name).map(|v| v / MS))?;
     }

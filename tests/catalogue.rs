@@ -1,0 +1,55 @@
+//! The metric catalogue: naming rules hold, names are unique, and the README's metrics table is
+//! the catalogue rendered (regenerate with `UPDATE_README=1 cargo test --test catalogue`).
+
+use std::collections::BTreeSet;
+
+use liveperson_exporter::collectors::REGISTRY;
+use liveperson_exporter::metrics::catalogue::{MetricSpec, naming_problems, render_markdown_table};
+use liveperson_exporter::self_metrics;
+
+const BEGIN: &str =
+    "<!-- metrics-table:begin (generated from the catalogue by tests/catalogue.rs) -->\n";
+const END: &str = "<!-- metrics-table:end -->";
+
+fn groups() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
+    let mut g: Vec<(&str, &[&MetricSpec])> = REGISTRY.iter().map(|e| (e.name, e.metrics)).collect();
+    g.push(("exporter (self)", &self_metrics::ALL));
+    g
+}
+
+#[test]
+fn every_metric_follows_the_naming_rules_and_names_are_unique() {
+    let mut names = BTreeSet::new();
+    for (_, specs) in groups() {
+        for s in specs {
+            assert_eq!(naming_problems(s), Vec::<String>::new());
+            assert!(
+                names.insert(s.exposed_name()),
+                "{} declared twice",
+                s.exposed_name()
+            );
+        }
+    }
+    assert!(names.len() > 50);
+}
+
+#[test]
+fn the_readme_metrics_table_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let table = render_markdown_table(&groups());
+    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
+        panic!("README.md lacks the metrics-table markers");
+    };
+    let current = &readme[b + BEGIN.len()..e];
+    if current != table {
+        if std::env::var_os("UPDATE_README").is_some() {
+            let updated = format!("{}{BEGIN}{table}{}", &readme[..b], &readme[e..]);
+            std::fs::write(path, updated).unwrap();
+        } else {
+            panic!(
+                "README.md's metrics table is stale: run UPDATE_README=1 cargo test --test catalogue"
+            );
+        }
+    }
+}
