@@ -141,7 +141,7 @@ pub struct RunStats {
     pub skipped: u64,
     /// Failures by error type.
     pub errors: std::collections::BTreeMap<&'static str, u64>,
-    /// The last error's type and message.
+    /// The most recent error's type and message (kept after recovery, for the status page).
     pub last_error: Option<(&'static str, String)>,
 }
 

@@ -87,7 +87,6 @@ impl Store {
                 Ok(snap) => {
                     slot.stats.last_ok = Some(true);
                     slot.stats.last_success_ms = Some(self.clock.now_ms());
-                    slot.stats.last_error = None;
                     slot.snapshot = Some(snap.clone());
                 }
                 Err(e) => {

@@ -406,6 +406,7 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
             c["interval"] = "10s".into();
             c["timeout"] = "8s".into();
         }
+        a.collectors.get_mut("key_messaging_metrics").unwrap()["agent_view"] = true.into();
     }
     let exporter = app::start(cfg, s.shared.clock.clone()).await.unwrap();
     let base = format!("http://{}", exporter.addr);
@@ -467,6 +468,15 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
     for (i, (fault, error_type)) in cases.into_iter().enumerate() {
         s.faults().clear();
         s.faults().set(Api::KmmMetrics, fault);
+        // The other collector meets a 429, retries and stays up.
+        s.faults().set(
+            Api::QueueHealthCurrent,
+            FaultSpec {
+                rate_limit_next: 1,
+                retry_after_s: None,
+                ..FaultSpec::default()
+            },
+        );
         clock.advance(10_000);
         let runs = 2 + i as u64;
         wait_runs(&exporter.store, "key_messaging_metrics", runs).await;
@@ -495,5 +505,80 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
     wait_runs(&exporter.store, "key_messaging_metrics", 6).await;
     let (_, text) = get("/metrics").await;
     assert_eq!(up(&text, "key_messaging_metrics"), Some(1.0));
+    // Every declared metric has been produced by now.
+    let families: Vec<&'static liveperson_exporter::metrics::catalogue::MetricSpec> =
+        liveperson_exporter::collectors::REGISTRY
+            .iter()
+            .flat_map(|e| e.metrics.iter().copied())
+            .chain(liveperson_exporter::self_metrics::ALL.iter().copied())
+            .collect();
+    for spec in families {
+        let name = format!("{}{{", spec.exposed_name());
+        assert!(
+            text.contains(&name),
+            "{} never produced",
+            spec.exposed_name()
+        );
+    }
+    // The landing page lists each collector with its state and last error type.
+    let (code, page) = get("/").await;
+    assert_eq!(code, 200);
+    assert!(page.contains("key_messaging_metrics") && page.contains("messaging_queue_health"));
+    assert!(
+        page.contains("timeout:"),
+        "the last error before recovery is gone once up: {page}"
+    );
     exporter.stop().await;
+}
+
+#[tokio::test]
+async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations() {
+    let s = sim(36, 130, 6).await;
+    let mut cfg = config(&s);
+    cfg.accounts[0]
+        .collectors
+        .get_mut("key_messaging_metrics")
+        .unwrap()["agent_view"] = true.into();
+    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let snap = c.run().await;
+    let acct = s.account_ids()[0].clone();
+    let e = s.engine(&acct);
+    let mut logged_in = 0;
+    for (i, a) in e.world.agents.iter().enumerate() {
+        let d = &e.agents[i];
+        let id = a.id.to_string();
+        let status = |st: &str| snap.value(&kmm::AGENT_STATUS, &[&acct, &id, st]);
+        if d.state == liveperson_exporter::simulator::engine::AgentState::Offline {
+            // agent_view lists logged-in agents only.
+            assert_eq!(status("online"), None, "agent {id}");
+            continue;
+        }
+        logged_in += 1;
+        let current = match d.state.api_name() {
+            "ONLINE" => "online",
+            "AWAY" => "away",
+            _ => "back_soon",
+        };
+        for st in ["online", "away", "back_soon", "offline"] {
+            assert_eq!(
+                status(st),
+                Some((st == current) as u8 as f64),
+                "agent {id} {st}"
+            );
+        }
+        let busy = d.convs.len() as f64;
+        assert_eq!(
+            snap.value(&kmm::AGENT_CONVERSATIONS, &[&acct, &id, "assigned"]),
+            Some(busy)
+        );
+        assert_eq!(
+            snap.value(&kmm::AGENT_LOAD, &[&acct, &id]),
+            Some(busy / a.max_slots as f64),
+            "agent {id}"
+        );
+    }
+    assert!(
+        logged_in > 50,
+        "agent_view pages past 50 agents: {logged_in}"
+    );
 }

@@ -1,0 +1,102 @@
+//! The whole binary: `demo` prints its start line, becomes ready, serves both exposition formats
+//! (gzipped when asked), and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+#[test]
+fn demo_serves_metrics_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
+        .args(["demo", "--listen", "127.0.0.1:0", "--speed", "5"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let start: Value = serde_json::from_str(&line).expect("one JSON start line");
+    let metrics = start["exporter"].as_str().unwrap().to_string();
+    assert!(metrics.starts_with("http://127.0.0.1:"), "{start}");
+    assert!(
+        start["simulator"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(start["accounts"][0], "70000001");
+    let base = metrics.trim_end_matches("/metrics").to_string();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        liveperson_exporter::lp::install_tls_provider();
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = http.get(format!("{base}/readyz")).send().await.unwrap();
+            if r.status() == 200 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "never ready");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let r = http
+            .get(&metrics)
+            .header("Accept", "application/openmetrics-text; version=1.0.0")
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/openmetrics-text")
+        );
+        let mut om = String::new();
+        flate2::read::GzDecoder::new(&r.bytes().await.unwrap()[..])
+            .read_to_string(&mut om)
+            .unwrap();
+        assert!(om.ends_with("# EOF\n"));
+        assert!(
+            om.contains("liveperson_account_agents{account_id=\"70000001\",status=\"online\"}")
+        );
+        let text = http
+            .get(&metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(text.contains("# TYPE liveperson_account_closed_conversations_total counter"));
+        assert!(
+            http.get(format!("{base}/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                == 200
+        );
+    });
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "clean exit: {status:?}");
+}
