@@ -191,3 +191,54 @@ impl Store {
         self.generation.subscribe()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::lp::LpError;
+    use crate::metrics::catalogue::{Kind, MetricSpec};
+    use crate::metrics::snapshot::SnapshotBuilder;
+
+    static G: MetricSpec = MetricSpec {
+        name: "liveperson_test_gauge",
+        help: "Gauge",
+        unit: None,
+        kind: Kind::Gauge,
+        labels: &["account_id"],
+    };
+    static C: MetricSpec = MetricSpec {
+        name: "liveperson_test_counter",
+        help: "Counter",
+        unit: None,
+        kind: Kind::Counter,
+        labels: &["account_id"],
+    };
+    static ALL: [&MetricSpec; 2] = [&G, &C];
+
+    #[test]
+    fn a_failing_collector_keeps_counters_and_drops_gauges_after_max_age() {
+        let clock = Arc::new(ManualClock::new(1_000_000));
+        let store = Store::new(clock.clone(), Arc::default(), Duration::from_secs(300));
+        let mut b = SnapshotBuilder::new(&ALL);
+        b.add(&G, &["1"], Some(5.0)).unwrap();
+        b.add(&C, &["1"], Some(7.0)).unwrap();
+        store.publish("1", "test", &Ok(b.build()), Duration::ZERO);
+        let text = || String::from_utf8(store.exposition().text.clone()).unwrap();
+        assert!(text().contains("liveperson_test_gauge{account_id=\"1\"} 5.0"));
+        let failed = Err(CollectError::Api(LpError::Timeout { api: "x" }));
+        clock.advance(299_000);
+        store.publish("1", "test", &failed, Duration::ZERO);
+        assert!(text().contains("liveperson_test_gauge{"), "still fresh");
+        clock.advance(2_000);
+        store.publish("1", "test", &failed, Duration::ZERO);
+        assert!(!text().contains("liveperson_test_gauge{"), "too old");
+        assert!(text().contains("liveperson_test_counter_total{account_id=\"1\"} 7.0"));
+        assert!(
+            text().contains(
+                "liveperson_exporter_collector_up{collector=\"test\",account_id=\"1\"} 0.0"
+            )
+        );
+        assert!(store.ready().is_ok(), "it has succeeded once");
+    }
+}

@@ -582,3 +582,67 @@ async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations
         "agent_view pages past 50 agents: {logged_in}"
     );
 }
+
+#[tokio::test]
+async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
+    let s = sim(37, 40, 6).await;
+    let mut cfg = config(&s);
+    let creds = s.shared.credentials.oauth2.clone();
+    cfg.accounts[0].auth = liveperson_exporter::config::Auth::OAuth2 {
+        client_id: liveperson_exporter::config::Secret::new(&creds.client_id),
+        client_secret: liveperson_exporter::config::Secret::new(&creds.client_secret),
+    };
+    cfg.accounts[0].collectors.remove("messaging_queue_health");
+    cfg.accounts[0].collectors.insert(
+        "messaging_queue_health".into(),
+        serde_json::json!({"enabled": false}),
+    );
+    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let snap = c.run().await;
+    assert!(snap.series() > 100);
+    // A 401 makes the client fetch a new token and try once more.
+    s.faults().set(
+        Api::KmmMetrics,
+        FaultSpec {
+            fail_next: vec![401],
+            ..FaultSpec::default()
+        },
+    );
+    c.run().await;
+    let v = c.telemetry.view();
+    let acct = s.account_ids()[0].clone();
+    let n = |api: &'static str, code: &str| {
+        v.requests
+            .get(&(acct.clone(), api, code.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        n("sentinel", "200"),
+        2,
+        "one token, then one refresh after the 401"
+    );
+    assert_eq!(n("kmm_metrics", "401"), 1);
+    // Two 401s in a row are an auth error.
+    s.faults().set(
+        Api::KmmMetrics,
+        FaultSpec {
+            fail_next: vec![401, 401],
+            ..FaultSpec::default()
+        },
+    );
+    let (r, _) = run_once(c.collector.as_mut(), &c.ctx, Duration::from_secs(30)).await;
+    assert_eq!(r.unwrap_err().error_type(), "auth");
+}
+
+#[tokio::test]
+async fn a_response_over_the_size_cap_fails_the_run_as_too_large() {
+    let s = sim(38, 40, 6).await;
+    let mut cfg = config(&s);
+    cfg.http.max_response_bytes = 2_000;
+    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let (r, _) = run_once(c.collector.as_mut(), &c.ctx, Duration::from_secs(30)).await;
+    assert_eq!(r.unwrap_err().error_type(), "too_large");
+    let mut c = instance(&s, &config(&s), "key_messaging_metrics");
+    c.run().await;
+}

@@ -45,14 +45,26 @@ struct TokenResponse {
     expires_in: Option<u64>,
 }
 
-/// The expiry claim of a JWT, if the token is one.
-fn jwt_exp(token: &str) -> Option<i64> {
+/// The `iat` and `exp` claims of a JWT, if the token is one.
+fn jwt_times(token: &str) -> Option<(Option<i64>, i64)> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()?
-        .get("exp")?
-        .as_i64()
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Some((
+        claims.get("iat").and_then(|v| v.as_i64()),
+        claims.get("exp")?.as_i64()?,
+    ))
+}
+
+/// How long a token lives: `expires_in`, else the JWT's `exp - iat` (which does not depend on
+/// the two sides' clocks agreeing), else its `exp` against our clock.
+fn lifetime(expires_in: Option<u64>, token: &str) -> Option<Duration> {
+    if let Some(s) = expires_in {
+        return Some(Duration::from_secs(s));
+    }
+    let (iat, exp) = jwt_times(token)?;
+    let from = iat.unwrap_or_else(|| chrono::Utc::now().timestamp());
+    Some(Duration::from_secs(exp.saturating_sub(from).max(0) as u64))
 }
 
 /// A cached bearer token.
@@ -86,15 +98,8 @@ impl TokenCache {
             api: "sentinel",
             detail: e.to_string(),
         })?;
-        let lifetime = parsed
-            .expires_in
-            .map(Duration::from_secs)
-            .or_else(|| {
-                let exp = jwt_exp(&parsed.access_token)?;
-                let now = chrono::Utc::now().timestamp();
-                Some(Duration::from_secs(exp.saturating_sub(now).max(0) as u64))
-            })
-            .unwrap_or(DEFAULT_LIFETIME);
+        let lifetime =
+            lifetime(parsed.expires_in, &parsed.access_token).unwrap_or(DEFAULT_LIFETIME);
         let renew_in = lifetime.saturating_sub(RENEW_MARGIN).max(lifetime / 2);
         let token = Secret::new(parsed.access_token);
         *cur = Some((token.clone(), Instant::now() + renew_in));
@@ -142,9 +147,11 @@ mod tests {
     }
 
     #[test]
-    fn jwt_expiry_is_read() {
-        let payload = URL_SAFE_NO_PAD.encode(br#"{"exp":1700000000}"#);
-        assert_eq!(jwt_exp(&format!("h.{payload}.s")), Some(1_700_000_000));
-        assert_eq!(jwt_exp("opaque"), None);
+    fn token_lifetime_comes_from_expires_in_or_the_jwt_claims() {
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"iat":1700000000,"exp":1700003600}"#);
+        let jwt = format!("h.{payload}.s");
+        assert_eq!(lifetime(None, &jwt), Some(Duration::from_secs(3600)));
+        assert_eq!(lifetime(Some(60), &jwt), Some(Duration::from_secs(60)));
+        assert_eq!(lifetime(None, "opaque"), None);
     }
 }
