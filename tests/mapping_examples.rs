@@ -1,0 +1,99 @@
+//! Golden tests: LivePerson's documented example bodies through each collector's model and
+//! mapping give exactly these samples (units converted, ids as labels, no -1).
+
+use liveperson_exporter::collectors::key_messaging_metrics::mapping as kmm_map;
+use liveperson_exporter::collectors::key_messaging_metrics::model::MetricsResponse;
+use liveperson_exporter::collectors::key_messaging_metrics::specs as kmm;
+use liveperson_exporter::collectors::messaging_queue_health::mapping as qh_map;
+use liveperson_exporter::collectors::messaging_queue_health::model::QueueHealthResponse;
+use liveperson_exporter::collectors::messaging_queue_health::specs as qh;
+use liveperson_exporter::metrics::snapshot::SnapshotBuilder;
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../shared/reference/liveperson/examples/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[test]
+fn kmm_documented_group_example() {
+    let body: MetricsResponse = serde_json::from_str(&example(
+        "manager-workspace-metrics-groupby-agentgroup.json",
+    ))
+    .unwrap();
+    let groups = body.group_by.unwrap().groups;
+    assert_eq!(groups.len(), 1);
+    let g = &groups[0];
+    let mut b = SnapshotBuilder::new(&kmm::ALL);
+    kmm_map::current(&mut b, &kmm::agent_group::LEVEL, &["1", &g.key], &g.metrics).unwrap();
+    let snap = b.build();
+    let key = ["1", "1641709730"];
+    let v = |spec, extra: Option<&str>| {
+        let mut k = key.to_vec();
+        k.extend(extra);
+        snap.value(spec, &k)
+    };
+    assert_eq!(
+        v(&kmm::agent_group::CONVERSATIONS, Some("assigned")),
+        Some(6.0)
+    );
+    assert_eq!(v(&kmm::agent_group::HUMAN_AGENT_LOAD, None), Some(1.18));
+    assert_eq!(v(&kmm::agent_group::AVG_WAIT, None), Some(228.876654));
+    assert_eq!(v(&kmm::agent_group::AVG_WAIT_FIRST, None), Some(798.118667));
+    assert_eq!(v(&kmm::agent_group::AVG_TTR, None), Some(58.490731));
+    assert_eq!(v(&kmm::agent_group::AVG_TTFR_FIRST, None), Some(59.779667));
+    // Values the example does not carry produce no series.
+    assert_eq!(v(&kmm::agent_group::AGENT_LOAD, None), None);
+    assert_eq!(snap.series(), 6);
+    assert_eq!(
+        kmm_map::closed(&g.metrics),
+        [("agent", 0.0), ("consumer", 0.0), ("system", 0.0)]
+    );
+}
+
+#[test]
+fn queue_health_documented_example() {
+    let body: QueueHealthResponse =
+        serde_json::from_str(&example("msg-current-queue-health-overdue.json")).unwrap();
+    let mut b = SnapshotBuilder::new(&qh::ALL);
+    for (skill, v) in &body.skills {
+        qh_map::values(&mut b, &qh::skill::LEVEL, &["1", skill], v).unwrap();
+    }
+    qh_map::values(
+        &mut b,
+        &qh::account::LEVEL,
+        &["1"],
+        body.total.as_ref().unwrap(),
+    )
+    .unwrap();
+    let snap = b.build();
+    assert_eq!(
+        snap.value(&qh::skill::UNASSIGNED, &["1", "12", "all"]),
+        Some(34.0)
+    );
+    assert_eq!(
+        snap.value(&qh::skill::UNASSIGNED, &["1", "12", "actionable"]),
+        Some(10.0)
+    );
+    assert_eq!(
+        snap.value(&qh::skill::WAIT, &["1", "12", "avg_new"]),
+        Some(0.159)
+    );
+    assert_eq!(
+        snap.value(&qh::skill::WAIT, &["1", "13", "max"]),
+        Some(0.37)
+    );
+    assert_eq!(
+        snap.value(&qh::skill::OVERDUE, &["1", "12", "assigned"]),
+        Some(2.0)
+    );
+    assert_eq!(
+        snap.value(&qh::account::UNASSIGNED, &["1", "all"]),
+        Some(36.0)
+    );
+    assert_eq!(snap.value(&qh::account::WAIT, &["1", "p90"]), Some(0.224));
+    // 2 skills and the account, 14 values each.
+    assert_eq!(snap.series(), 3 * 14);
+}
