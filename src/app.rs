@@ -147,6 +147,8 @@ pub fn demo_config(
     let collectors = serde_json::json!({
         "key_messaging_metrics": {"interval": "30s", "timeout": "25s", "settle_delay": "1m"},
         "messaging_queue_health": {"interval": "15s", "timeout": "10s"},
+        "messaging_conversation": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
+        "engagement_activity": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
     });
     Config {
         listen,

@@ -5,8 +5,12 @@
 //! once. The registry below is the single list of collectors: it drives the config sections, the
 //! enable switches, `check-config` and the README's metrics table.
 
+pub mod buckets;
+pub mod engagement_activity;
 pub mod key_messaging_metrics;
+pub mod messaging_conversation;
 pub mod messaging_queue_health;
+pub mod rolling;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,6 +110,8 @@ pub struct Entry {
 pub static REGISTRY: &[&Entry] = &[
     &key_messaging_metrics::ENTRY,
     &messaging_queue_health::ENTRY,
+    &messaging_conversation::ENTRY,
+    &engagement_activity::ENTRY,
 ];
 
 /// An enabled collector for one account.

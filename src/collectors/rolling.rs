@@ -1,0 +1,299 @@
+//! One collector for both rolling-window APIs (msgconversation, engactivity): each describes its
+//! counted fields as data ([`RollingApi`]); this module asks for the buckets the watermark plans
+//! ([`super::buckets`]) and adds them to counters per account, skill and, optionally, agent.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::buckets::{self, BucketValues, Watermark};
+use super::key_messaging_metrics::mapping::value;
+use super::{Built, CollectCtx, CollectError, Collector, Common};
+use crate::config::{Problems, join, typed};
+use crate::lp::{Call, LpError};
+use crate::metrics::catalogue::MetricSpec;
+use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+
+/// One counted field of the API's metric object.
+#[derive(Debug)]
+pub struct Counted {
+    /// Field name in the API's metric object.
+    pub field: &'static str,
+    /// Multiplier to the base unit (1/1000 for milliseconds).
+    pub scale: f64,
+    /// Value of the metric's last label (`resolved_by`, `interactive`), if it has one.
+    pub label: Option<&'static str>,
+    /// The metric at account, skill and agent level.
+    pub specs: [&'static MetricSpec; 3],
+}
+
+/// A rolling-window API as data.
+#[derive(Debug)]
+pub struct RollingApi {
+    /// API name for accounting.
+    pub api: &'static str,
+    /// Last path segment (`msgconversation`).
+    pub path: &'static str,
+    /// Whether POST with a JSON body is documented (for long agent lists).
+    pub post: bool,
+    /// The counted fields.
+    pub counted: &'static [Counted],
+    /// Buckets older than the API's window that could not be counted.
+    pub skipped: &'static MetricSpec,
+    /// End of the last counted bucket.
+    pub counted_until: &'static MetricSpec,
+    /// Every metric the collector declares.
+    pub all: &'static [&'static MetricSpec],
+}
+
+/// Agent lists longer than this go in a POST body.
+const GET_AGENT_IDS: usize = 50;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct Settings {
+    enabled: bool,
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    timeout: Duration,
+    /// A bucket is counted this long after it ends (LivePerson's source latency).
+    #[serde(with = "humantime_serde")]
+    settle_delay: Duration,
+    /// On start, count this far back (at most 24h); 0 counts from the start.
+    #[serde(with = "humantime_serde")]
+    backfill: Duration,
+    /// Per-agent series.
+    per_agent: bool,
+    /// Most agents with series; further agents are left out (and logged).
+    max_agents: usize,
+    /// Only these agents (ids); empty means all.
+    agent_ids: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: Duration::from_secs(60),
+            timeout: Duration::from_secs(50),
+            settle_delay: Duration::from_secs(300),
+            backfill: Duration::ZERO,
+            per_agent: false,
+            max_agents: 500,
+            agent_ids: Vec::new(),
+        }
+    }
+}
+
+/// Reads a rolling collector's config section.
+pub fn build(
+    api: &'static RollingApi,
+    section: Value,
+    path: &str,
+    problems: &mut Problems,
+) -> Option<Built> {
+    let section = if section.is_null() {
+        json!({})
+    } else {
+        section
+    };
+    let s: Settings = typed(section, path, problems)?;
+    let schedule = Common {
+        enabled: s.enabled,
+        interval: s.interval,
+        timeout: s.timeout,
+    }
+    .schedule(path, problems);
+    if s.backfill > Duration::from_secs(86_400) {
+        problems.add(join(path, "backfill"), "must be at most 24h");
+    }
+    if s.settle_delay > Duration::from_secs(6 * 3600) {
+        problems.add(join(path, "settle_delay"), "must be at most 6h");
+    }
+    Some(Built {
+        enabled: s.enabled,
+        schedule,
+        collector: Box::new(Rolling {
+            api,
+            watermark: Watermark::new(
+                s.settle_delay.as_millis() as i64,
+                s.backfill.as_millis() as i64,
+            ),
+            per_agent: s.per_agent,
+            max_agents: s.max_agents,
+            agent_ids: s.agent_ids,
+            totals: BTreeMap::new(),
+            agents: BTreeSet::new(),
+            skipped: 0,
+        }),
+    })
+}
+
+/// Level of a counter: account, skill or agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Account = 0,
+    Skill = 1,
+    Agent = 2,
+}
+
+struct Rolling {
+    api: &'static RollingApi,
+    watermark: Watermark,
+    per_agent: bool,
+    max_agents: usize,
+    agent_ids: Vec<String>,
+    /// Counted totals by (level, key, counted-field index).
+    totals: BTreeMap<(Level, String, usize), f64>,
+    /// Agents with series (at most `max_agents`).
+    agents: BTreeSet<String>,
+    skipped: u64,
+}
+
+impl Rolling {
+    fn call(&self, account: &str, timeframe_min: i64) -> Call {
+        let agents = if self.agent_ids.is_empty() {
+            "all".to_string()
+        } else {
+            self.agent_ids.join(",")
+        };
+        let mut params = vec![
+            ("v".to_string(), "1".to_string()),
+            ("timeframe".to_string(), timeframe_min.to_string()),
+            ("interval".to_string(), "5".to_string()),
+            ("skillIds".to_string(), "all".to_string()),
+        ];
+        if self.per_agent {
+            params.push(("agentIds".to_string(), agents));
+        }
+        let path = format!("/operations/api/account/{account}/{}", self.api.path);
+        let long = self.api.post && self.agent_ids.len() > GET_AGENT_IDS && self.per_agent;
+        if long {
+            let body: serde_json::Map<String, Value> = params
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v)))
+                .collect();
+            Call {
+                api: self.api.api,
+                service: "leDataReporting",
+                method: Method::POST,
+                path,
+                query: vec![("v".into(), "1".into())],
+                body: Some(Value::Object(body)),
+                bearer_ok: false,
+            }
+        } else {
+            Call {
+                api: self.api.api,
+                service: "leDataReporting",
+                method: Method::GET,
+                path,
+                query: params,
+                body: None,
+                bearer_ok: false,
+            }
+        }
+    }
+
+    fn add(&mut self, values: &BucketValues, account: &str) {
+        let add = |totals: &mut BTreeMap<_, f64>,
+                   level: Level,
+                   key: &str,
+                   m: &BTreeMap<String, Value>| {
+            for (i, c) in self.api.counted.iter().enumerate() {
+                let v = m.get(c.field).and_then(value).unwrap_or(0.0) * c.scale;
+                *totals.entry((level, key.to_string(), i)).or_default() += v;
+            }
+        };
+        if let Some(t) = &values.total {
+            add(&mut self.totals, Level::Account, account, t);
+        }
+        for (skill, m) in &values.skills {
+            add(&mut self.totals, Level::Skill, skill, m);
+        }
+        if self.per_agent {
+            for (agent, m) in &values.agents {
+                if !self.agents.contains(agent) {
+                    if self.agents.len() >= self.max_agents {
+                        tracing::warn!(collector = self.api.path, agent = %agent, max = self.max_agents, "agent left out: max_agents reached");
+                        continue;
+                    }
+                    self.agents.insert(agent.clone());
+                }
+                add(&mut self.totals, Level::Agent, agent, m);
+            }
+        }
+    }
+
+    async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
+        let account = ctx.client.account_id().to_string();
+        let now = ctx.now();
+        if let Some(plan) = self.watermark.plan(now) {
+            let answer = ctx
+                .client
+                .send(&self.call(&account, plan.timeframe_min))
+                .await?;
+            let parsed = buckets::parse(&answer.body).map_err(|e| LpError::Decode {
+                api: self.api.api,
+                detail: e.to_string(),
+            })?;
+            let fresh: Vec<&BucketValues> = parsed
+                .iter()
+                .filter(|(end, _)| *end > plan.after && *end <= plan.up_to)
+                .map(|(_, v)| v)
+                .collect();
+            let expected = ((plan.up_to - plan.after) / buckets::BUCKET_MS) as usize;
+            if fresh.len() != expected {
+                return Err(LpError::Decode {
+                    api: self.api.api,
+                    detail: format!(
+                        "{} of {expected} expected buckets in the answer",
+                        fresh.len()
+                    ),
+                }
+                .into());
+            }
+            for v in fresh {
+                self.add(v, &account);
+            }
+            if plan.skipped > 0 {
+                tracing::warn!(collector = self.api.path, account = %account, buckets = plan.skipped, "gap longer than the API's 24-hour window: oldest buckets skipped");
+                self.skipped += plan.skipped;
+            }
+            self.watermark.commit(&plan);
+        }
+        let mut b = SnapshotBuilder::new(self.api.all);
+        for ((level, key, i), v) in &self.totals {
+            let c = &self.api.counted[*i];
+            let mut labels: Vec<&str> = vec![&account];
+            if *level != Level::Account {
+                labels.push(key);
+            }
+            labels.extend(c.label);
+            b.add(c.specs[*level as usize], &labels, Some(*v))?;
+        }
+        b.add(self.api.skipped, &[&account], Some(self.skipped as f64))?;
+        b.add(
+            self.api.counted_until,
+            &[&account],
+            self.watermark.end().map(|t| t as f64 / 1000.0),
+        )?;
+        Ok(b.build())
+    }
+}
+
+impl Collector for Rolling {
+    fn collect<'a>(
+        &'a mut self,
+        ctx: &'a CollectCtx,
+    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
+        self.run(ctx).boxed()
+    }
+}
