@@ -407,6 +407,9 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
             c["timeout"] = "8s".into();
         }
         a.collectors.get_mut("key_messaging_metrics").unwrap()["agent_view"] = true.into();
+        for name in ["messaging_conversation", "engagement_activity"] {
+            a.collectors.get_mut(name).unwrap()["per_agent"] = true.into();
+        }
     }
     let exporter = app::start(cfg, s.shared.clock.clone()).await.unwrap();
     let base = format!("http://{}", exporter.addr);
@@ -592,11 +595,16 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
         client_id: liveperson_exporter::config::Secret::new(&creds.client_id),
         client_secret: liveperson_exporter::config::Secret::new(&creds.client_secret),
     };
-    cfg.accounts[0].collectors.remove("messaging_queue_health");
-    cfg.accounts[0].collectors.insert(
-        "messaging_queue_health".into(),
-        serde_json::json!({"enabled": false}),
-    );
+    // The other collectors' APIs take OAuth 1.0a only.
+    for name in [
+        "messaging_queue_health",
+        "messaging_conversation",
+        "engagement_activity",
+    ] {
+        cfg.accounts[0]
+            .collectors
+            .insert(name.into(), serde_json::json!({"enabled": false}));
+    }
     let mut c = instance(&s, &cfg, "key_messaging_metrics");
     let snap = c.run().await;
     assert!(snap.series() > 100);

@@ -76,12 +76,12 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     // Let the collectors run for a few simulated minutes so counters have counted something.
     let clock = sim.clock().unwrap().clone();
     let start = sim.now();
-    for _ in 0..6 {
+    for step in 1..=6 {
         let mut changes = store.changes();
-        let before: u64 = store.stats().iter().map(|s| s.runs).sum();
         clock.advance(MINUTE);
+        // Every collector's interval is at most a minute: each runs once per step.
         tokio::time::timeout(Duration::from_secs(30), async {
-            while store.stats().iter().map(|s| s.runs).sum::<u64>() < before + 2 {
+            while store.stats().iter().any(|s| s.runs < step) {
                 changes.changed().await.unwrap();
             }
         })
@@ -209,6 +209,27 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     );
     assert_eq!(counter, closed_by_agent as f64);
     assert!(counter > 0.0, "conversations were closed");
+
+    // While Prometheus keeps scraping, simulated time moves on: increase() over a counting
+    // collector's counter sees the new buckets.
+    let increase_q = format!(
+        "increase(liveperson_account_resolved_conversations_total{{account_id=\"{acct}\",resolved_by=\"agent\"}}[20s])"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        clock.advance(5 * MINUTE);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        if query(&http, &prom, &increase_q)
+            .await
+            .is_some_and(|v| v > 0.0)
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "increase() never rose"
+        );
+    }
     exporter.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

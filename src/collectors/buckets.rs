@@ -205,7 +205,10 @@ mod tests {
         // A long outage: only the last 24 hours can be asked for.
         let late = t0 + 30 * 60 * M;
         let p = w.plan(late).unwrap();
-        assert_eq!(p.timeframe_min, 1440);
+        assert_eq!(
+            p.timeframe_min, 1435,
+            "the oldest whole bucket the window can hold"
+        );
         assert!(p.skipped > 0);
         assert_eq!(p.after, floor5(late - 1440 * M) + BUCKET_MS);
     }
