@@ -149,6 +149,7 @@ pub fn demo_config(
         "messaging_queue_health": {"interval": "15s", "timeout": "10s"},
         "messaging_conversation": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
         "engagement_activity": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
+        "interval_metrics": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
     });
     Config {
         listen,

@@ -7,6 +7,7 @@
 
 pub mod buckets;
 pub mod engagement_activity;
+pub mod interval_metrics;
 pub mod key_messaging_metrics;
 pub mod messaging_conversation;
 pub mod messaging_queue_health;
@@ -112,6 +113,7 @@ pub static REGISTRY: &[&Entry] = &[
     &messaging_queue_health::ENTRY,
     &messaging_conversation::ENTRY,
     &engagement_activity::ENTRY,
+    &interval_metrics::ENTRY,
 ];
 
 /// An enabled collector for one account.

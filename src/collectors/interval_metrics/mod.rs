@@ -1,0 +1,448 @@
+//! `interval_metrics`: the Agent Activity interval-metrics API (WFM; CSDS `agentActivityDomain`)
+//! turned into counters advanced once per finished 15-minute interval.
+//!
+//! Per grouping, the watermark is the start of the first interval not counted yet. Each run asks for
+//! the intervals from the watermark to the last one that has ended, in windows of at most a day
+//! (the API's limit), for every configured handle-time model, following `nextPageKey` until it and
+//! `refs.next` are both absent (pages may be empty in between). A 202 lists each interval's status:
+//! the window then shrinks to the intervals before the first one not `Done`, and the rest waits for
+//! a later run. Only when every model's pages of a window have arrived are they added and the
+//! watermark moved, so each (interval, grouping key, model) is counted exactly once.
+//!
+//! Handle time and handled conversations depend on the model and carry `handle_time_model`; the
+//! other counts do not, and are taken from the first model's answer only.
+
+pub mod model;
+pub mod specs;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::key_messaging_metrics::mapping::value;
+use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
+use crate::clock::EpochMs;
+use crate::config::{Problems, join, typed};
+use crate::lp::{Call, LpError};
+use crate::metrics::catalogue::MetricSpec;
+use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use model::{InProgress, Page};
+use specs::Level;
+
+const QUARTER: i64 = 15 * 60_000;
+const DAY: i64 = 24 * 60 * 60_000;
+/// How far back the API answers.
+const MAX_AGE: i64 = 14 * DAY;
+
+/// The registry entry.
+pub static ENTRY: Entry = Entry {
+    name: "interval_metrics",
+    about: "Interval metrics (WFM): handle time (IFT, EHT), handled and replied conversations, messages, work time, arrivals and closes as counters per finished 15-minute interval",
+    metrics: &specs::ALL,
+    needs_oauth1: false,
+    build,
+};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct Settings {
+    enabled: bool,
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    timeout: Duration,
+    /// Handle-time models: IFT, EHT.
+    models: Vec<String>,
+    /// Groupings: skill, skill_agent, agent_group.
+    groupings: Vec<String>,
+    /// On start, count this far back (at most 14 days); 0 counts from the interval running at start.
+    #[serde(with = "humantime_serde")]
+    backfill: Duration,
+    /// Rows per page (at most 500).
+    page_size: u32,
+    /// Intervals are asked for this long after they end (LivePerson's processing time); a 202
+    /// still defers any that are not done.
+    #[serde(with = "humantime_serde")]
+    settle_delay: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: Duration::from_secs(300),
+            timeout: Duration::from_secs(240),
+            models: vec!["IFT".into(), "EHT".into()],
+            groupings: vec!["skill".into()],
+            backfill: Duration::ZERO,
+            page_size: 500,
+            settle_delay: Duration::from_secs(600),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Grouping {
+    Skill,
+    SkillAgent,
+    AgentGroup,
+}
+
+impl Grouping {
+    fn name(self) -> &'static str {
+        match self {
+            Grouping::Skill => "skill",
+            Grouping::SkillAgent => "skill_agent",
+            Grouping::AgentGroup => "agent_group",
+        }
+    }
+
+    fn api_value(self) -> &'static str {
+        match self {
+            Grouping::Skill => "skill",
+            Grouping::SkillAgent => "skill,agent",
+            Grouping::AgentGroup => "agentGroup",
+        }
+    }
+
+    fn level(self) -> &'static Level {
+        match self {
+            Grouping::Skill => &specs::skill::LEVEL,
+            Grouping::SkillAgent => &specs::skill_agent::LEVEL,
+            Grouping::AgentGroup => &specs::agent_group::LEVEL,
+        }
+    }
+
+    /// The row's key labels, if it has the ids the grouping needs.
+    fn key(self, row: &model::Row) -> Option<Vec<String>> {
+        let id = |v: &Option<Value>| match v.as_ref()? {
+            Value::Number(n) => Some(n.to_string()),
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            _ => None,
+        };
+        Some(match self {
+            Grouping::Skill => vec![id(&row.skill_id)?],
+            Grouping::SkillAgent => vec![id(&row.skill_id)?, id(&row.agent_id)?],
+            Grouping::AgentGroup => vec![id(&row.agent_group_id)?],
+        })
+    }
+}
+
+fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
+    let section = if section.is_null() {
+        json!({})
+    } else {
+        section
+    };
+    let s: Settings = typed(section, path, problems)?;
+    let schedule = Common {
+        enabled: s.enabled,
+        interval: s.interval,
+        timeout: s.timeout,
+    }
+    .schedule(path, problems);
+    let mut models = Vec::new();
+    for (i, m) in s.models.iter().enumerate() {
+        match m.as_str() {
+            "IFT" | "EHT" if !models.contains(&m.as_str()) => {
+                models.push(if m == "IFT" { "IFT" } else { "EHT" })
+            }
+            _ => problems.add(
+                format!("{}[{i}]", join(path, "models")),
+                "IFT or EHT, once each",
+            ),
+        }
+    }
+    if models.is_empty() {
+        problems.add(join(path, "models"), "at least one of IFT, EHT");
+    }
+    let mut groupings = Vec::new();
+    for (i, g) in s.groupings.iter().enumerate() {
+        let parsed = match g.as_str() {
+            "skill" => Grouping::Skill,
+            "skill_agent" => Grouping::SkillAgent,
+            "agent_group" => Grouping::AgentGroup,
+            _ => {
+                problems.add(
+                    format!("{}[{i}]", join(path, "groupings")),
+                    "skill, skill_agent or agent_group",
+                );
+                continue;
+            }
+        };
+        if !groupings.contains(&parsed) {
+            groupings.push(parsed);
+        }
+    }
+    if s.backfill.as_millis() as i64 > MAX_AGE {
+        problems.add(join(path, "backfill"), "must be at most 14 days");
+    }
+    if !(1..=500).contains(&s.page_size) {
+        problems.add(join(path, "page_size"), "must be between 1 and 500");
+    }
+    Some(Built {
+        enabled: s.enabled,
+        schedule,
+        collector: Box::new(IntervalMetrics {
+            models,
+            groupings: groupings
+                .into_iter()
+                .map(|g| GroupingState {
+                    grouping: g,
+                    watermark: None,
+                    skipped: 0,
+                })
+                .collect(),
+            backfill_ms: s.backfill.as_millis() as i64,
+            settle_ms: s.settle_delay.as_millis() as i64,
+            page_size: s.page_size,
+            totals: BTreeMap::new(),
+        }),
+    })
+}
+
+struct GroupingState {
+    grouping: Grouping,
+    /// Start of the first interval not counted yet.
+    watermark: Option<EpochMs>,
+    skipped: u64,
+}
+
+/// Counter key: the spec, its label values after `account_id`.
+type Key = (&'static str, Vec<String>);
+
+struct IntervalMetrics {
+    models: Vec<&'static str>,
+    groupings: Vec<GroupingState>,
+    backfill_ms: i64,
+    settle_ms: i64,
+    page_size: u32,
+    totals: BTreeMap<Key, (&'static MetricSpec, f64)>,
+}
+
+/// A window's answer for one model: its rows, or the start of the first interval not done.
+enum Fetched {
+    Rows(Vec<model::Row>),
+    NotDoneFrom(EpochMs),
+}
+
+const MODEL_METRICS: &str = "handleTime,handledConversations";
+const ALL_METRICS: &str =
+    "handleTime,handledConversations,repliedConversations,consumerMessages,agentMessages,workTime";
+
+fn floor_q(t: EpochMs) -> EpochMs {
+    t.div_euclid(QUARTER) * QUARTER
+}
+
+impl IntervalMetrics {
+    /// One model's rows for the intervals starting in `[from, to]`, following every page.
+    async fn fetch(
+        &self,
+        ctx: &CollectCtx,
+        account: &str,
+        g: Grouping,
+        (model, first_model): (&str, bool),
+        (from, to): (EpochMs, EpochMs),
+    ) -> Result<Fetched, CollectError> {
+        let mut metrics = if first_model {
+            ALL_METRICS
+        } else {
+            MODEL_METRICS
+        }
+        .to_string();
+        if first_model && g == Grouping::Skill {
+            metrics.push_str(",arrivals,closedConversations");
+        }
+        let mut rows = Vec::new();
+        let mut key: Option<String> = None;
+        loop {
+            let mut query = vec![
+                ("v".to_string(), "1".to_string()),
+                ("source".to_string(), "lp_exporter".to_string()),
+                ("fromL".to_string(), from.to_string()),
+                ("toL".to_string(), to.to_string()),
+                ("handleTimeModel".to_string(), model.to_string()),
+                ("metrics".to_string(), metrics.clone()),
+                ("grouping".to_string(), g.api_value().to_string()),
+                ("pageSize".to_string(), self.page_size.to_string()),
+            ];
+            if let Some(k) = &key {
+                query.push(("pageKey".to_string(), k.clone()));
+            }
+            let call = Call {
+                api: "interval_metrics",
+                service: "agentActivityDomain",
+                method: Method::GET,
+                path: format!("/api/account/{account}/interval-metrics"),
+                query,
+                body: None,
+                bearer_ok: true,
+            };
+            let answer = ctx.client.send(&call).await?;
+            if answer.status == 202 {
+                let p: InProgress = answer.json(call.api)?;
+                let first_not_done = p
+                    .intervals
+                    .iter()
+                    .filter(|i| i.status != "Done")
+                    .filter_map(|i| chrono::DateTime::parse_from_rfc3339(&i.from).ok())
+                    .map(|t| t.timestamp_millis())
+                    .min()
+                    .unwrap_or(from);
+                return Ok(Fetched::NotDoneFrom(first_not_done));
+            }
+            let page: Page = answer.json(call.api)?;
+            rows.extend(page.intervals);
+            let next = page.metadata.paging.next_page_key;
+            let has_next_ref = page.metadata.paging.refs.contains_key("next");
+            match next {
+                Some(k) => key = Some(k),
+                None if has_next_ref => {
+                    return Err(LpError::Decode {
+                        api: call.api,
+                        detail: "refs.next without nextPageKey".into(),
+                    }
+                    .into());
+                }
+                None => return Ok(Fetched::Rows(rows)),
+            }
+        }
+    }
+
+    /// Counts one grouping's finished intervals; returns after each committed window or when
+    /// nothing more is finished.
+    async fn count_grouping(
+        &mut self,
+        ctx: &CollectCtx,
+        account: &str,
+        idx: usize,
+        now: EpochMs,
+    ) -> Result<(), CollectError> {
+        let g = self.groupings[idx].grouping;
+        // The start of the last interval that ended at least `settle_ms` ago.
+        let last_ended = floor_q(now - self.settle_ms) - QUARTER;
+        let start = *self.groupings[idx]
+            .watermark
+            .get_or_insert(floor_q(now - self.backfill_ms));
+        let mut from = start;
+        // The API answers only the last 14 days.
+        let oldest = floor_q(now - MAX_AGE) + QUARTER;
+        if from < oldest {
+            let n = ((oldest - from) / QUARTER) as u64;
+            tracing::warn!(
+                grouping = g.name(),
+                intervals = n,
+                "intervals older than 14 days skipped"
+            );
+            self.groupings[idx].skipped += n;
+            from = oldest;
+            self.groupings[idx].watermark = Some(from);
+        }
+        while from <= last_ended {
+            let mut to = last_ended.min(from + DAY - QUARTER);
+            let answers = 'window: loop {
+                let mut answers = Vec::new();
+                for (i, m) in self.models.iter().enumerate() {
+                    match self.fetch(ctx, account, g, (m, i == 0), (from, to)).await? {
+                        Fetched::Rows(rows) => answers.push((*m, i == 0, rows)),
+                        Fetched::NotDoneFrom(t) if t > from => {
+                            to = floor_q(t) - QUARTER;
+                            continue 'window;
+                        }
+                        Fetched::NotDoneFrom(_) => return Ok(()),
+                    }
+                }
+                break answers;
+            };
+            for (m, first, rows) in answers {
+                self.add(account, g, (m, first), (from, to), &rows);
+            }
+            from = to + QUARTER;
+            self.groupings[idx].watermark = Some(from);
+        }
+        Ok(())
+    }
+
+    /// Adds one model's rows of the window `[from, to]` (interval starts).
+    fn add(
+        &mut self,
+        account: &str,
+        g: Grouping,
+        (model, first): (&'static str, bool),
+        (from, to): (EpochMs, EpochMs),
+        rows: &[model::Row],
+    ) {
+        let level = g.level();
+        for r in rows {
+            // Rows outside the asked-for window (a server rounding differently) are not ours.
+            if r.timeframe.from_l < from || r.timeframe.from_l > to {
+                continue;
+            }
+            let Some(key) = g.key(r) else {
+                continue;
+            };
+            let get = |name: &str| r.metrics.get(name).and_then(value).unwrap_or(0.0);
+            let mut bump = |spec: &'static MetricSpec, extra: Option<&str>, v: f64| {
+                let mut labels = vec![account.to_string()];
+                labels.extend(key.iter().cloned());
+                labels.extend(extra.map(str::to_string));
+                self.totals
+                    .entry((spec.name, labels))
+                    .or_insert((spec, 0.0))
+                    .1 += v;
+            };
+            bump(level.handle_time, Some(model), get("handleTime"));
+            bump(level.handled, Some(model), get("handledConversations"));
+            if first {
+                bump(level.replied, None, get("repliedConversations"));
+                bump(level.consumer_messages, None, get("consumerMessages"));
+                bump(level.agent_messages, None, get("agentMessages"));
+                bump(level.work_time, None, get("workTime"));
+                if let Some(spec) = level.arrivals {
+                    bump(spec, None, get("arrivals"));
+                }
+                if let Some(spec) = level.closed {
+                    bump(spec, None, get("closedConversations"));
+                }
+            }
+        }
+    }
+
+    async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
+        let account = ctx.client.account_id().to_string();
+        let now = ctx.now();
+        for i in 0..self.groupings.len() {
+            self.count_grouping(ctx, &account, i, now).await?;
+        }
+        let mut b = SnapshotBuilder::new(&specs::ALL);
+        for ((_, labels), (spec, v)) in &self.totals {
+            let l: Vec<&str> = labels.iter().map(String::as_str).collect();
+            b.add(spec, &l, Some(*v))?;
+        }
+        for g in &self.groupings {
+            let name = g.grouping.name();
+            b.add(
+                &specs::COUNTED_UNTIL,
+                &[&account, name],
+                g.watermark.map(|t| t as f64 / 1000.0),
+            )?;
+            b.add(&specs::SKIPPED, &[&account, name], Some(g.skipped as f64))?;
+        }
+        Ok(b.build())
+    }
+}
+
+impl Collector for IntervalMetrics {
+    fn collect<'a>(
+        &'a mut self,
+        ctx: &'a CollectCtx,
+    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
+        self.run(ctx).boxed()
+    }
+}

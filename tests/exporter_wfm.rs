@@ -1,0 +1,231 @@
+//! The interval_metrics collector against the simulator on a manual clock, over 6+ simulated hours
+//! with faults: 202s, empty intermediate pages, 429s, 5xx, malformed JSON, timeouts and a delayed
+//! run. Its counters equal the ground truth of exactly the counted intervals, for both models.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use liveperson_exporter::app;
+use liveperson_exporter::clock::SharedClock;
+use liveperson_exporter::collectors::interval_metrics::specs;
+use liveperson_exporter::collectors::{CollectCtx, plan};
+use liveperson_exporter::lp::{AccountClient, Lp};
+use liveperson_exporter::scheduler::run_once;
+use liveperson_exporter::simulator::faults::{Api, FaultSpec};
+use liveperson_exporter::simulator::truth::Grouping;
+use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_exporter::telemetry::Telemetry;
+
+const MINUTE: i64 = 60_000;
+
+fn close(a: Option<f64>, b: f64) -> bool {
+    a.is_some_and(|a| (a - b).abs() <= 1e-6 * b.abs().max(1.0))
+}
+
+#[tokio::test]
+async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
+    let mut sim_cfg = SimConfig::for_tests(71);
+    sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 8 * 60 * MINUTE + 3 * MINUTE);
+    let s = simulator::start(sim_cfg).await.unwrap();
+    let mut cfg = app::demo_config(
+        "127.0.0.1:0".parse().unwrap(),
+        &s.csds_url(),
+        &s.account_ids(),
+        &s.shared.credentials.oauth1,
+    );
+    cfg.http.retry.server_error_waits = vec![Duration::from_millis(5); 3];
+    cfg.http.retry.rate_limited_wait = Duration::from_millis(5);
+    cfg.http.retry.max_rate_limited_wait = Duration::from_millis(10);
+    cfg.http.request_timeout = Duration::from_millis(300);
+    cfg.http.requests_per_minute = 1_000_000;
+    let c = cfg.accounts[0]
+        .collectors
+        .get_mut("interval_metrics")
+        .unwrap();
+    c["backfill"] = "0s".into();
+    c["groupings"] = serde_json::json!(["skill", "skill_agent", "agent_group"]);
+    c["page_size"] = 40.into();
+    // Ask as soon as an interval ends: the simulator's 10-minute processing time gives 202s.
+    c["settle_delay"] = "1m".into();
+    let telemetry = Arc::new(Telemetry::default());
+    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
+    let p = plan(&cfg)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.entry.name == "interval_metrics")
+        .unwrap();
+    let mut collector = p.built.collector;
+    let ctx = CollectCtx {
+        client: Arc::new(AccountClient::new(lp, cfg.accounts[0].clone())),
+        clock: s.shared.clock.clone() as SharedClock,
+    };
+    let start = s.now();
+    let clock = s.clock().unwrap().clone();
+    let faults = s.faults();
+    let mut last = None;
+    let mut failed = 0;
+    let mut t = 0;
+    while t < 6 * 60 + 30 {
+        let step = if t == 90 { 50 } else { 7 };
+        t += step;
+        clock.advance(step * MINUTE);
+        faults.clear();
+        let f = match (t / 7) % 9 {
+            1 => FaultSpec {
+                rate_limit_next: 2,
+                retry_after_s: None,
+                ..FaultSpec::default()
+            },
+            2 => FaultSpec {
+                empty_pages: true,
+                ..FaultSpec::default()
+            },
+            3 => FaultSpec {
+                fail_next: vec![500, 503],
+                ..FaultSpec::default()
+            },
+            4 => FaultSpec {
+                malformed_next: 1,
+                ..FaultSpec::default()
+            },
+            5 => FaultSpec {
+                latency_ms: 1_000,
+                ..FaultSpec::default()
+            },
+            6 => FaultSpec {
+                force_202_next: 1,
+                ..FaultSpec::default()
+            },
+            _ => FaultSpec::default(),
+        };
+        faults.set(Api::IntervalMetrics, f);
+        match run_once(collector.as_mut(), &ctx, Duration::from_secs(60))
+            .await
+            .0
+        {
+            Ok(snap) => last = Some(snap),
+            Err(_) => failed += 1,
+        }
+    }
+    faults.clear();
+    clock.advance(20 * MINUTE);
+    let snap = run_once(collector.as_mut(), &ctx, Duration::from_secs(60))
+        .await
+        .0
+        .unwrap_or_else(|_| last.unwrap());
+    assert!(failed >= 5, "faults made runs fail: {failed}");
+
+    let acct = s.account_ids()[0].clone();
+    let first = start.div_euclid(15 * MINUTE) * 15 * MINUTE;
+    let e = s.engine(&acct);
+    for (grouping, truth_grouping, level) in [
+        ("skill", Grouping::Skill, &specs::skill::LEVEL),
+        (
+            "skill_agent",
+            Grouping::SkillAgent,
+            &specs::skill_agent::LEVEL,
+        ),
+        (
+            "agent_group",
+            Grouping::AgentGroup,
+            &specs::agent_group::LEVEL,
+        ),
+    ] {
+        let until = snap
+            .value(&specs::COUNTED_UNTIL, &[&acct, grouping])
+            .unwrap() as i64
+            * 1000;
+        assert!(
+            until - first >= 6 * 60 * MINUTE,
+            "{grouping}: six hours counted"
+        );
+        // Sum the truth's intervals in [first, until) per grouping key.
+        let mut want: BTreeMap<Vec<String>, [f64; 8]> = BTreeMap::new();
+        for ((_, k), c) in e.truth_intervals(first, until, truth_grouping) {
+            if !c.has_human_time() {
+                continue;
+            }
+            let key: Vec<String> = [k.skill, k.agent, k.group]
+                .into_iter()
+                .flatten()
+                .map(|x| x.to_string())
+                .collect();
+            let w = want.entry(key).or_default();
+            for (i, v) in [
+                c.ift_ms as f64 / 1000.0,
+                c.eht_ms as f64 / 1000.0,
+                c.handled_ift as f64,
+                c.handled_eht as f64,
+                c.replied as f64,
+                c.consumer_messages as f64,
+                c.work_ms as f64 / 1000.0,
+                c.arrivals as f64,
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                w[i] += v;
+            }
+        }
+        assert!(want.len() >= 4, "{grouping}: keys with data");
+        for (key, w) in &want {
+            let mut l: Vec<&str> = vec![&acct];
+            l.extend(key.iter().map(String::as_str));
+            let with = |m: &'static str| {
+                let mut x = l.clone();
+                x.push(m);
+                x
+            };
+            assert!(
+                close(snap.value(level.handle_time, &with("IFT")), w[0]),
+                "{grouping} {key:?} IFT"
+            );
+            assert!(
+                close(snap.value(level.handle_time, &with("EHT")), w[1]),
+                "{grouping} {key:?} EHT"
+            );
+            assert!(
+                close(snap.value(level.handled, &with("IFT")), w[2]),
+                "{grouping} {key:?} handled IFT"
+            );
+            assert!(
+                close(snap.value(level.handled, &with("EHT")), w[3]),
+                "{grouping} {key:?} handled EHT"
+            );
+            assert!(
+                close(snap.value(level.replied, &l), w[4]),
+                "{grouping} {key:?} replied"
+            );
+            assert!(
+                close(snap.value(level.consumer_messages, &l), w[5]),
+                "{grouping} {key:?} consumer messages"
+            );
+            assert!(
+                close(snap.value(level.work_time, &l), w[6]),
+                "{grouping} {key:?} work time"
+            );
+            if let Some(arrivals) = level.arrivals {
+                assert!(
+                    close(snap.value(arrivals, &l), w[7]),
+                    "{grouping} {key:?} arrivals"
+                );
+            }
+        }
+        // Nothing exported that the truth does not have.
+        let exported = snap.families[level.handle_time.name].samples.len();
+        assert_eq!(
+            exported,
+            want.len() * 2,
+            "{grouping}: one series per key and model"
+        );
+    }
+    let v = telemetry.view();
+    let n = |code: &str| {
+        v.requests
+            .get(&(acct.clone(), "interval_metrics", code.to_string()))
+            .copied()
+            .unwrap_or(0)
+    };
+    assert!(n("202") > 0, "202s happened");
+}
