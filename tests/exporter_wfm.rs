@@ -229,3 +229,110 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
     };
     assert!(n("202") > 0, "202s happened");
 }
+
+/// The fewest requests the simulator's paging allows for one grouping and model over the
+/// intervals starting in `[from, to]`: each page scans one hour, so per hour it is one page, or
+/// `ceil(rows / page_size)` when the hour has more rows than a page holds.
+fn minimum_pages(
+    e: &liveperson_exporter::simulator::engine::Engine,
+    g: Grouping,
+    from: i64,
+    to: i64,
+    page_size: usize,
+) -> u64 {
+    let mut per_hour: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut h = from;
+    while h <= to {
+        per_hour.insert(h, 0);
+        h += 60 * MINUTE;
+    }
+    for ((t, _), c) in e.truth_intervals(from, to + 1, g) {
+        if c.has_human_time() {
+            *per_hour
+                .entry(from + (t - from) / (60 * MINUTE) * 60 * MINUTE)
+                .or_default() += 1;
+        }
+    }
+    per_hour
+        .values()
+        .map(|&n| n.div_ceil(page_size).max(1) as u64)
+        .sum()
+}
+
+#[tokio::test]
+async fn each_run_makes_the_fewest_requests_the_paging_allows() {
+    let mut sim_cfg = SimConfig::for_tests(72);
+    sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 12 * 60 * MINUTE + 3 * MINUTE);
+    let s = simulator::start(sim_cfg).await.unwrap();
+    let mut cfg = app::demo_config(
+        "127.0.0.1:0".parse().unwrap(),
+        &s.csds_url(),
+        &s.account_ids(),
+        &s.shared.credentials.oauth1,
+    );
+    cfg.http.requests_per_minute = 1_000_000;
+    let c = cfg.accounts[0]
+        .collectors
+        .get_mut("interval_metrics")
+        .unwrap();
+    c["backfill"] = "3h".into();
+    c["groupings"] = serde_json::json!(["skill", "skill_agent"]);
+    c["page_size"] = 50.into();
+    c["settle_delay"] = "10m".into();
+    let lp = Arc::new(Lp::new(cfg.http.clone(), Arc::new(Telemetry::default())));
+    let client = Arc::new(AccountClient::new(lp, cfg.accounts[0].clone()));
+    let ctx = CollectCtx {
+        client,
+        clock: s.shared.clock.clone() as SharedClock,
+    };
+    let acct = s.account_ids()[0].clone();
+    let mut collectors: BTreeMap<&str, _> = plan(&cfg)
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.entry.name, p.built.collector))
+        .collect();
+    let now = s.now();
+    let q = 15 * MINUTE;
+    let (from, to) = (
+        (now - 3 * 60 * MINUTE).div_euclid(q) * q,
+        (now - 10 * MINUTE).div_euclid(q) * q - q,
+    );
+    let expected_wfm = {
+        let e = s.engine(&acct);
+        2 * (minimum_pages(&e, Grouping::Skill, from, to, 50)
+            + minimum_pages(&e, Grouping::SkillAgent, from, to, 50))
+    };
+    for (name, api, expected) in [
+        ("interval_metrics", Api::IntervalMetrics, expected_wfm),
+        ("messaging_conversation", Api::MsgConversation, 1),
+        ("engagement_activity", Api::EngActivity, 1),
+    ] {
+        s.requests().reset();
+        let c = collectors.get_mut(name).unwrap();
+        run_once(c.as_mut(), &ctx, Duration::from_secs(60))
+            .await
+            .0
+            .unwrap();
+        assert_eq!(
+            s.requests().total(api),
+            expected,
+            "{name}: requests of the first run"
+        );
+        assert_eq!(
+            s.requests().count(&acct, api, 200),
+            expected,
+            "{name}: all answered 200"
+        );
+        // Nothing new has finished: the next run asks for nothing.
+        s.requests().reset();
+        run_once(c.as_mut(), &ctx, Duration::from_secs(60))
+            .await
+            .0
+            .unwrap();
+        assert_eq!(s.requests().total(api), 0, "{name}: nothing to ask for");
+    }
+    assert!(
+        expected_wfm > 2 * (3 + 3),
+        "skill+agent rows need more than one page an hour: {expected_wfm}"
+    );
+}
