@@ -150,6 +150,7 @@ pub fn demo_config(
         "messaging_conversation": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
         "engagement_activity": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
         "interval_metrics": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
+        "net_handle_time": {"interval": "1m", "timeout": "50s"},
     });
     Config {
         listen,

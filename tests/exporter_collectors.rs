@@ -27,6 +27,8 @@ const MINUTE: i64 = 60_000;
 async fn sim(seed: u64, agents: u32, skills: u32) -> Simulator {
     let mut cfg = SimConfig::for_tests(seed);
     cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * HOUR);
+    // NHT shows an hour half an hour after it ends, so the 6 simulated hours have some.
+    cfg.timing.nht_delay_ms = HOUR / 2;
     cfg.accounts[0] = AccountSpec {
         id: "70000001".into(),
         agents,
@@ -604,6 +606,7 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
         "messaging_queue_health",
         "messaging_conversation",
         "engagement_activity",
+        "net_handle_time",
     ] {
         cfg.accounts[0]
             .collectors

@@ -11,6 +11,7 @@ pub mod interval_metrics;
 pub mod key_messaging_metrics;
 pub mod messaging_conversation;
 pub mod messaging_queue_health;
+pub mod net_handle_time;
 pub mod rolling;
 
 use std::sync::Arc;
@@ -114,6 +115,7 @@ pub static REGISTRY: &[&Entry] = &[
     &messaging_conversation::ENTRY,
     &engagement_activity::ENTRY,
     &interval_metrics::ENTRY,
+    &net_handle_time::ENTRY,
 ];
 
 /// An enabled collector for one account.
