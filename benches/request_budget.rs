@@ -11,6 +11,7 @@ use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::{CollectCtx, plan};
 use liveperson_exporter::lp::{AccountClient, Lp};
 use liveperson_exporter::scheduler::run_once;
+use liveperson_exporter::simulator::api::interval_metrics::minimum_pages;
 use liveperson_exporter::simulator::faults::Api;
 use liveperson_exporter::simulator::truth::Grouping;
 use liveperson_exporter::simulator::world::AccountSpec;
@@ -72,25 +73,7 @@ fn main() {
             let e = s.engine(&acct);
             [Grouping::Skill, Grouping::SkillAgent]
                 .into_iter()
-                .map(|g| {
-                    let mut per_hour: BTreeMap<i64, usize> = BTreeMap::new();
-                    let mut h = from;
-                    while h <= to {
-                        per_hour.insert(h, 0);
-                        h += 60 * MINUTE;
-                    }
-                    for ((t, _), c) in e.truth_intervals(from, to + 1, g) {
-                        if c.has_human_time() {
-                            *per_hour
-                                .entry(from + (t - from) / (60 * MINUTE) * 60 * MINUTE)
-                                .or_default() += 1;
-                        }
-                    }
-                    2 * per_hour
-                        .values()
-                        .map(|&n| n.div_ceil(500).max(1) as u64)
-                        .sum::<u64>()
-                })
+                .map(|g| 2 * minimum_pages(&e, g, from, to, 500))
                 .sum()
         };
         let mut collectors: BTreeMap<&str, _> = plan(&xc)

@@ -3,23 +3,18 @@
 //! 429s, 500s and a failed run), paging collects more than 50 skills, and a failing collector shows
 //! `up 0` with its error type while the other keeps working.
 
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
 use liveperson_exporter::app;
-use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::key_messaging_metrics::specs as kmm;
 use liveperson_exporter::collectors::messaging_queue_health::specs as qh;
-use liveperson_exporter::collectors::{CollectCtx, Collector, plan};
-use liveperson_exporter::config::Config;
-use liveperson_exporter::lp::{AccountClient, Lp};
-use liveperson_exporter::metrics::snapshot::Snapshot;
-use liveperson_exporter::scheduler::run_once;
 use liveperson_exporter::simulator::faults::{Api, FaultSpec};
 use liveperson_exporter::simulator::truth::{Scope, UserTypes};
 use liveperson_exporter::simulator::world::AccountSpec;
 use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
-use liveperson_exporter::telemetry::Telemetry;
+use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;
@@ -38,52 +33,6 @@ async fn sim(seed: u64, agents: u32, skills: u32) -> Simulator {
     simulator::start(cfg).await.expect("simulator")
 }
 
-/// The demo configuration for `sim`, with waits short enough for tests.
-fn config(sim: &Simulator) -> Config {
-    let mut cfg = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &sim.csds_url(),
-        &sim.account_ids(),
-        &sim.shared.credentials.oauth1,
-    );
-    cfg.http.retry.server_error_waits = vec![Duration::from_millis(10); 3];
-    cfg.http.retry.rate_limited_wait = Duration::from_millis(10);
-    cfg.http.retry.max_rate_limited_wait = Duration::from_millis(20);
-    cfg.http.requests_per_minute = 100_000;
-    cfg
-}
-
-struct One {
-    collector: Box<dyn Collector>,
-    ctx: CollectCtx,
-    telemetry: Arc<Telemetry>,
-}
-
-fn instance(sim: &Simulator, cfg: &Config, name: &str) -> One {
-    let telemetry = Arc::new(Telemetry::default());
-    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
-    let planned = plan(cfg)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.entry.name == name)
-        .unwrap();
-    One {
-        collector: planned.built.collector,
-        ctx: CollectCtx {
-            client: Arc::new(AccountClient::new(lp, cfg.accounts[0].clone())),
-            clock: sim.shared.clock.clone() as SharedClock,
-        },
-        telemetry,
-    }
-}
-
-impl One {
-    async fn run(&mut self) -> Arc<Snapshot> {
-        let (r, _) = run_once(self.collector.as_mut(), &self.ctx, Duration::from_secs(30)).await;
-        r.expect("collection succeeds")
-    }
-}
-
 fn secs(ms: Option<f64>) -> Option<f64> {
     ms.map(|v| v / 1000.0)
 }
@@ -95,8 +44,8 @@ fn count(n: u64) -> Option<f64> {
 #[tokio::test]
 async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
     let s = sim(31, 60, 8).await;
-    let cfg = config(&s);
-    let mut kmm_c = instance(&s, &cfg, "key_messaging_metrics");
+    let cfg = exporter_config(&s);
+    let mut kmm_c = one_collector(&s, &cfg, "key_messaging_metrics");
     let snap = kmm_c.run().await;
     let acct = s.account_ids()[0].clone();
     let e = s.engine(&acct);
@@ -210,8 +159,8 @@ async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
 #[tokio::test]
 async fn kmm_pages_through_more_than_fifty_skills() {
     let s = sim(32, 150, 120).await;
-    let cfg = config(&s);
-    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let cfg = exporter_config(&s);
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let snap = c.run().await;
     let skills: std::collections::BTreeSet<&str> = snap.families[kmm::skill::CONVERSATIONS.name]
         .samples
@@ -230,8 +179,8 @@ async fn kmm_pages_through_more_than_fifty_skills() {
 #[tokio::test]
 async fn closed_conversations_count_every_minute_once_through_429_500_and_a_failed_run() {
     let s = sim(33, 60, 8).await;
-    let cfg = config(&s);
-    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let cfg = exporter_config(&s);
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let acct = s.account_ids()[0].clone();
     let settle = MINUTE; // demo_config's settle_delay
     let start = s.now();
@@ -267,7 +216,7 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
                     ..FaultSpec::default()
                 },
             );
-            let (r, _) = run_once(c.collector.as_mut(), &c.ctx, Duration::from_secs(30)).await;
+            let r = c.try_run().await;
             assert_eq!(r.unwrap_err().error_type(), "server_error");
             continue;
         }
@@ -320,8 +269,8 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
 #[tokio::test]
 async fn queue_health_gauges_equal_the_ground_truth() {
     let s = sim(34, 60, 8).await;
-    let cfg = config(&s);
-    let mut c = instance(&s, &cfg, "messaging_queue_health");
+    let cfg = exporter_config(&s);
+    let mut c = one_collector(&s, &cfg, "messaging_queue_health");
     let snap = c.run().await;
     let acct = s.account_ids()[0].clone();
     let e = s.engine(&acct);
@@ -401,7 +350,7 @@ async fn wait_runs(store: &liveperson_exporter::store::Store, collector: &str, r
 #[tokio::test]
 async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works() {
     let s = sim(35, 40, 6).await;
-    let mut cfg = config(&s);
+    let mut cfg = exporter_config(&s);
     cfg.http.request_timeout = Duration::from_millis(300);
     for a in &mut cfg.accounts {
         for c in a.collectors.values_mut() {
@@ -543,12 +492,12 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
 #[tokio::test]
 async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations() {
     let s = sim(36, 130, 6).await;
-    let mut cfg = config(&s);
+    let mut cfg = exporter_config(&s);
     cfg.accounts[0]
         .collectors
         .get_mut("key_messaging_metrics")
         .unwrap()["agent_view"] = true.into();
-    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let snap = c.run().await;
     let acct = s.account_ids()[0].clone();
     let e = s.engine(&acct);
@@ -595,7 +544,7 @@ async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations
 #[tokio::test]
 async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
     let s = sim(37, 40, 6).await;
-    let mut cfg = config(&s);
+    let mut cfg = exporter_config(&s);
     let creds = s.shared.credentials.oauth2.clone();
     cfg.accounts[0].auth = liveperson_exporter::config::Auth::OAuth2 {
         client_id: liveperson_exporter::config::Secret::new(&creds.client_id),
@@ -612,7 +561,7 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
             .collectors
             .insert(name.into(), serde_json::json!({"enabled": false}));
     }
-    let mut c = instance(&s, &cfg, "key_messaging_metrics");
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let snap = c.run().await;
     assert!(snap.series() > 100);
     // A 401 makes the client fetch a new token and try once more.
@@ -646,18 +595,18 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
             ..FaultSpec::default()
         },
     );
-    let (r, _) = run_once(c.collector.as_mut(), &c.ctx, Duration::from_secs(30)).await;
+    let r = c.try_run().await;
     assert_eq!(r.unwrap_err().error_type(), "auth");
 }
 
 #[tokio::test]
 async fn a_response_over_the_size_cap_fails_the_run_as_too_large() {
     let s = sim(38, 40, 6).await;
-    let mut cfg = config(&s);
+    let mut cfg = exporter_config(&s);
     cfg.http.max_response_bytes = 2_000;
-    let mut c = instance(&s, &cfg, "key_messaging_metrics");
-    let (r, _) = run_once(c.collector.as_mut(), &c.ctx, Duration::from_secs(30)).await;
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
+    let r = c.try_run().await;
     assert_eq!(r.unwrap_err().error_type(), "too_large");
-    let mut c = instance(&s, &config(&s), "key_messaging_metrics");
+    let mut c = one_collector(&s, &exporter_config(&s), "key_messaging_metrics");
     c.run().await;
 }

@@ -2,22 +2,18 @@
 //! faults along the way: their counters equal the ground truth for exactly the counted range, no
 //! bucket counted twice and none left out, with one upstream request per run.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use liveperson_exporter::app;
-use liveperson_exporter::clock::SharedClock;
-use liveperson_exporter::collectors::{
-    CollectCtx, Collector, engagement_activity as ea, messaging_conversation as mc, plan,
-};
+use liveperson_exporter::collectors::{engagement_activity as ea, messaging_conversation as mc};
 use liveperson_exporter::config::Config;
-use liveperson_exporter::lp::{AccountClient, Lp};
 use liveperson_exporter::metrics::snapshot::Snapshot;
-use liveperson_exporter::scheduler::run_once;
 use liveperson_exporter::simulator::faults::{Api, FaultSpec};
 use liveperson_exporter::simulator::records::Resolver;
 use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
-use liveperson_exporter::telemetry::Telemetry;
+use support::{OneCollector, exporter_config, one_collector};
 
 const MINUTE: i64 = 60_000;
 
@@ -28,17 +24,8 @@ async fn sim(seed: u64) -> Simulator {
 }
 
 fn config(s: &Simulator) -> Config {
-    let mut cfg = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &s.csds_url(),
-        &s.account_ids(),
-        &s.shared.credentials.oauth1,
-    );
-    cfg.http.retry.server_error_waits = vec![Duration::from_millis(5); 3];
-    cfg.http.retry.rate_limited_wait = Duration::from_millis(5);
-    cfg.http.retry.max_rate_limited_wait = Duration::from_millis(10);
+    let mut cfg = exporter_config(s);
     cfg.http.request_timeout = Duration::from_millis(300);
-    cfg.http.requests_per_minute = 1_000_000;
     for name in ["messaging_conversation", "engagement_activity"] {
         let c = cfg.accounts[0].collectors.get_mut(name).unwrap();
         c["settle_delay"] = "5m".into();
@@ -48,33 +35,14 @@ fn config(s: &Simulator) -> Config {
     cfg
 }
 
-struct Run {
-    collector: Box<dyn Collector>,
-    ctx: CollectCtx,
-    telemetry: Arc<Telemetry>,
-}
-
-fn instance(s: &Simulator, cfg: &Config, name: &str) -> Run {
-    let telemetry = Arc::new(Telemetry::default());
-    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
-    let p = plan(cfg)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.entry.name == name)
-        .unwrap();
-    Run {
-        collector: p.built.collector,
-        ctx: CollectCtx {
-            client: Arc::new(AccountClient::new(lp, cfg.accounts[0].clone())),
-            clock: s.shared.clock.clone() as SharedClock,
-        },
-        telemetry,
-    }
-}
-
 /// Steps the clock through `hours` with faults injected for `api` along the way; returns the last
 /// good snapshot, the first and last watermark, and the runs made.
-async fn step_through(s: &Simulator, r: &mut Run, api: Api, hours: i64) -> (Arc<Snapshot>, u64) {
+async fn step_through(
+    s: &Simulator,
+    r: &mut OneCollector,
+    api: Api,
+    hours: i64,
+) -> (Arc<Snapshot>, u64) {
     let clock = s.clock().unwrap().clone();
     let faults = s.faults();
     let mut last = None;
@@ -112,7 +80,7 @@ async fn step_through(s: &Simulator, r: &mut Run, api: Api, hours: i64) -> (Arc<
         if let Some(f) = fault {
             faults.set(api, f);
         }
-        let (result, _) = run_once(r.collector.as_mut(), &r.ctx, Duration::from_secs(30)).await;
+        let result = r.try_run().await;
         runs += 1;
         if let Ok(snap) = result {
             last = Some(snap);
@@ -120,7 +88,7 @@ async fn step_through(s: &Simulator, r: &mut Run, api: Api, hours: i64) -> (Arc<
     }
     faults.clear();
     clock.advance(MINUTE);
-    let (result, _) = run_once(r.collector.as_mut(), &r.ctx, Duration::from_secs(30)).await;
+    let result = r.try_run().await;
     (
         result.or(last.ok_or(())).expect("a run succeeded"),
         runs + 1,
@@ -131,12 +99,9 @@ async fn step_through(s: &Simulator, r: &mut Run, api: Api, hours: i64) -> (Arc<
 async fn messaging_conversation_counters_equal_truth_over_six_hours_of_faults() {
     let s = sim(61).await;
     let cfg = config(&s);
-    let mut r = instance(&s, &cfg, "messaging_conversation");
+    let mut r = one_collector(&s, &cfg, "messaging_conversation");
     let start = s.now();
-    run_once(r.collector.as_mut(), &r.ctx, Duration::from_secs(30))
-        .await
-        .0
-        .unwrap();
+    r.run().await;
     let (snap, runs) = step_through(&s, &mut r, Api::MsgConversation, 6).await;
     let acct = s.account_ids()[0].clone();
     let from = (start - 5 * MINUTE).div_euclid(5 * MINUTE) * 5 * MINUTE;
@@ -193,12 +158,9 @@ async fn messaging_conversation_counters_equal_truth_over_six_hours_of_faults() 
 async fn engagement_activity_counters_equal_truth_over_six_hours_of_faults() {
     let s = sim(62).await;
     let cfg = config(&s);
-    let mut r = instance(&s, &cfg, "engagement_activity");
+    let mut r = one_collector(&s, &cfg, "engagement_activity");
     let start = s.now();
-    run_once(r.collector.as_mut(), &r.ctx, Duration::from_secs(30))
-        .await
-        .0
-        .unwrap();
+    r.run().await;
     let (snap, _) = step_through(&s, &mut r, Api::EngActivity, 6).await;
     let acct = s.account_ids()[0].clone();
     let from = (start - 5 * MINUTE).div_euclid(5 * MINUTE) * 5 * MINUTE;

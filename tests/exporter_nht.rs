@@ -2,19 +2,13 @@
 //! the latest complete interval with data (rounded as the API sends them), and skills without data
 //! have no series.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
-use liveperson_exporter::app;
-use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::net_handle_time as nht;
-use liveperson_exporter::collectors::{CollectCtx, plan};
-use liveperson_exporter::lp::{AccountClient, Lp};
-use liveperson_exporter::scheduler::run_once;
 use liveperson_exporter::simulator::faults::{Api, FaultSpec};
 use liveperson_exporter::simulator::world::AccountSpec;
 use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
-use liveperson_exporter::telemetry::Telemetry;
+use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
 
@@ -36,27 +30,7 @@ async fn nht_gauges_equal_the_latest_complete_interval_with_data() {
         groups: 3,
     };
     let s = simulator::start(cfg).await.unwrap();
-    let mut xc = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &s.csds_url(),
-        &s.account_ids(),
-        &s.shared.credentials.oauth1,
-    );
-    xc.http.retry.server_error_waits = vec![Duration::from_millis(5); 3];
-    xc.http.retry.rate_limited_wait = Duration::from_millis(5);
-    xc.http.retry.max_rate_limited_wait = Duration::from_millis(10);
-    let lp = Arc::new(Lp::new(xc.http.clone(), Arc::new(Telemetry::default())));
-    let mut c = plan(&xc)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.entry.name == "net_handle_time")
-        .unwrap()
-        .built
-        .collector;
-    let ctx = CollectCtx {
-        client: Arc::new(AccountClient::new(lp, xc.accounts[0].clone())),
-        clock: s.shared.clock.clone() as SharedClock,
-    };
+    let mut c = one_collector(&s, &exporter_config(&s), "net_handle_time");
     s.faults().set(
         Api::Nht,
         FaultSpec {
@@ -66,10 +40,7 @@ async fn nht_gauges_equal_the_latest_complete_interval_with_data() {
             ..FaultSpec::default()
         },
     );
-    let snap = run_once(c.as_mut(), &ctx, Duration::from_secs(60))
-        .await
-        .0
-        .unwrap();
+    let snap = c.run().await;
     let acct = s.account_ids()[0].clone();
     let e = s.engine(&acct);
     let now = s.now();
@@ -159,32 +130,13 @@ async fn skills_without_data_in_the_lookback_have_no_series() {
         groups: 3,
     };
     let s = simulator::start(cfg).await.unwrap();
-    let mut xc = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &s.csds_url(),
-        &s.account_ids(),
-        &s.shared.credentials.oauth1,
-    );
+    let mut xc = exporter_config(&s);
     xc.accounts[0].collectors.insert(
         "net_handle_time".into(),
         serde_json::json!({"lookback": "1h"}),
     );
-    let lp = Arc::new(Lp::new(xc.http.clone(), Arc::new(Telemetry::default())));
-    let mut c = plan(&xc)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.entry.name == "net_handle_time")
-        .unwrap()
-        .built
-        .collector;
-    let ctx = CollectCtx {
-        client: Arc::new(AccountClient::new(lp, xc.accounts[0].clone())),
-        clock: s.shared.clock.clone() as SharedClock,
-    };
-    let snap = run_once(c.as_mut(), &ctx, Duration::from_secs(60))
-        .await
-        .0
-        .unwrap();
+    let mut c = one_collector(&s, &xc, "net_handle_time");
+    let snap = c.run().await;
     let acct = s.account_ids()[0].clone();
     let e = s.engine(&acct);
     let hour = DEFAULT_MANUAL_START + 24 * HOUR + 2 * HOUR;

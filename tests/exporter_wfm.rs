@@ -2,6 +2,8 @@
 //! with faults: 202s, empty intermediate pages, 429s, 5xx, malformed JSON, timeouts and a delayed
 //! run. Its counters equal the ground truth of exactly the counted intervals, for both models.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +14,12 @@ use liveperson_exporter::collectors::interval_metrics::specs;
 use liveperson_exporter::collectors::{CollectCtx, plan};
 use liveperson_exporter::lp::{AccountClient, Lp};
 use liveperson_exporter::scheduler::run_once;
+use liveperson_exporter::simulator::api::interval_metrics::minimum_pages;
 use liveperson_exporter::simulator::faults::{Api, FaultSpec};
 use liveperson_exporter::simulator::truth::Grouping;
 use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use liveperson_exporter::telemetry::Telemetry;
+use support::{exporter_config, one_collector};
 
 const MINUTE: i64 = 60_000;
 
@@ -28,17 +32,8 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
     let mut sim_cfg = SimConfig::for_tests(71);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 8 * 60 * MINUTE + 3 * MINUTE);
     let s = simulator::start(sim_cfg).await.unwrap();
-    let mut cfg = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &s.csds_url(),
-        &s.account_ids(),
-        &s.shared.credentials.oauth1,
-    );
-    cfg.http.retry.server_error_waits = vec![Duration::from_millis(5); 3];
-    cfg.http.retry.rate_limited_wait = Duration::from_millis(5);
-    cfg.http.retry.max_rate_limited_wait = Duration::from_millis(10);
+    let mut cfg = exporter_config(&s);
     cfg.http.request_timeout = Duration::from_millis(300);
-    cfg.http.requests_per_minute = 1_000_000;
     let c = cfg.accounts[0]
         .collectors
         .get_mut("interval_metrics")
@@ -48,18 +43,7 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
     c["page_size"] = 40.into();
     // Ask as soon as an interval ends: the simulator's 10-minute processing time gives 202s.
     c["settle_delay"] = "1m".into();
-    let telemetry = Arc::new(Telemetry::default());
-    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
-    let p = plan(&cfg)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.entry.name == "interval_metrics")
-        .unwrap();
-    let mut collector = p.built.collector;
-    let ctx = CollectCtx {
-        client: Arc::new(AccountClient::new(lp, cfg.accounts[0].clone())),
-        clock: s.shared.clock.clone() as SharedClock,
-    };
+    let mut im = one_collector(&s, &cfg, "interval_metrics");
     let start = s.now();
     let clock = s.clock().unwrap().clone();
     let faults = s.faults();
@@ -100,20 +84,14 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
             _ => FaultSpec::default(),
         };
         faults.set(Api::IntervalMetrics, f);
-        match run_once(collector.as_mut(), &ctx, Duration::from_secs(60))
-            .await
-            .0
-        {
+        match im.try_run().await {
             Ok(snap) => last = Some(snap),
             Err(_) => failed += 1,
         }
     }
     faults.clear();
     clock.advance(20 * MINUTE);
-    let snap = run_once(collector.as_mut(), &ctx, Duration::from_secs(60))
-        .await
-        .0
-        .unwrap_or_else(|_| last.unwrap());
+    let snap = im.try_run().await.unwrap_or_else(|_| last.unwrap());
     assert!(failed >= 5, "faults made runs fail: {failed}");
 
     let acct = s.account_ids()[0].clone();
@@ -220,7 +198,7 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
             "{grouping}: one series per key and model"
         );
     }
-    let v = telemetry.view();
+    let v = im.telemetry.view();
     let n = |code: &str| {
         v.requests
             .get(&(acct.clone(), "interval_metrics", code.to_string()))
@@ -228,35 +206,6 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
             .unwrap_or(0)
     };
     assert!(n("202") > 0, "202s happened");
-}
-
-/// The fewest requests the simulator's paging allows for one grouping and model over the
-/// intervals starting in `[from, to]`: each page scans one hour, so per hour it is one page, or
-/// `ceil(rows / page_size)` when the hour has more rows than a page holds.
-fn minimum_pages(
-    e: &liveperson_exporter::simulator::engine::Engine,
-    g: Grouping,
-    from: i64,
-    to: i64,
-    page_size: usize,
-) -> u64 {
-    let mut per_hour: BTreeMap<i64, usize> = BTreeMap::new();
-    let mut h = from;
-    while h <= to {
-        per_hour.insert(h, 0);
-        h += 60 * MINUTE;
-    }
-    for ((t, _), c) in e.truth_intervals(from, to + 1, g) {
-        if c.has_human_time() {
-            *per_hour
-                .entry(from + (t - from) / (60 * MINUTE) * 60 * MINUTE)
-                .or_default() += 1;
-        }
-    }
-    per_hour
-        .values()
-        .map(|&n| n.div_ceil(page_size).max(1) as u64)
-        .sum()
 }
 
 #[tokio::test]

@@ -5,15 +5,6 @@
 //! once. The registry below is the single list of collectors: it drives the config sections, the
 //! enable switches, `check-config` and the README's metrics table.
 
-pub mod buckets;
-pub mod engagement_activity;
-pub mod interval_metrics;
-pub mod key_messaging_metrics;
-pub mod messaging_conversation;
-pub mod messaging_queue_health;
-pub mod net_handle_time;
-pub mod rolling;
-
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -180,6 +171,73 @@ pub fn plan(cfg: &Config) -> Result<Vec<Planned>, Vec<Problem>> {
     } else {
         Err(problems.0)
     }
+}
+
+/// A collector's config section: its own settings plus the common `enabled`, `interval` and
+/// `timeout` keys (declared in each section's struct, so unknown keys stay detectable).
+pub trait Section: serde::de::DeserializeOwned {
+    /// The common part.
+    fn common(&self) -> Common;
+}
+
+/// Implements [`Section`] for a settings struct with `enabled`, `interval` and `timeout` fields.
+macro_rules! section {
+    ($t:ty) => {
+        impl $crate::collectors::Section for $t {
+            fn common(&self) -> $crate::collectors::Common {
+                $crate::collectors::Common {
+                    enabled: self.enabled,
+                    interval: self.interval,
+                    timeout: self.timeout,
+                }
+            }
+        }
+    };
+}
+
+/// Implements [`Collector`] for a type with `async fn run(&mut self, &CollectCtx)`.
+macro_rules! collector_via_run {
+    ($t:ty) => {
+        impl $crate::collectors::Collector for $t {
+            fn collect<'a>(
+                &'a mut self,
+                ctx: &'a $crate::collectors::CollectCtx,
+            ) -> futures_util::future::BoxFuture<
+                'a,
+                Result<
+                    std::sync::Arc<$crate::metrics::snapshot::Snapshot>,
+                    $crate::collectors::CollectError,
+                >,
+            > {
+                futures_util::FutureExt::boxed(self.run(ctx))
+            }
+        }
+    };
+}
+
+pub mod buckets;
+pub mod engagement_activity;
+pub mod interval_metrics;
+pub mod key_messaging_metrics;
+pub mod messaging_conversation;
+pub mod messaging_queue_health;
+pub mod net_handle_time;
+pub mod rolling;
+
+/// Reads a collector's section (absent: all defaults) and checks its schedule.
+pub fn read_section<S: Section>(
+    section: Value,
+    path: &str,
+    problems: &mut Problems,
+) -> Option<(S, Schedule)> {
+    let section = if section.is_null() {
+        Value::Object(Default::default())
+    } else {
+        section
+    };
+    let s: S = crate::config::typed(section, path, problems)?;
+    let schedule = s.common().schedule(path, problems);
+    Some((s, schedule))
 }
 
 /// The part every collector section has (each section declares these keys itself, so unknown

@@ -6,16 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::buckets::{self, BucketValues, Watermark};
 use super::key_messaging_metrics::mapping::value;
-use super::{Built, CollectCtx, CollectError, Collector, Common};
-use crate::config::{Problems, join, typed};
+use super::{Built, CollectCtx, CollectError, read_section};
+use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -92,6 +90,8 @@ impl Default for Settings {
     }
 }
 
+section!(Settings);
+
 /// Reads a rolling collector's config section.
 pub fn build(
     api: &'static RollingApi,
@@ -99,18 +99,7 @@ pub fn build(
     path: &str,
     problems: &mut Problems,
 ) -> Option<Built> {
-    let section = if section.is_null() {
-        json!({})
-    } else {
-        section
-    };
-    let s: Settings = typed(section, path, problems)?;
-    let schedule = Common {
-        enabled: s.enabled,
-        interval: s.interval,
-        timeout: s.timeout,
-    }
-    .schedule(path, problems);
+    let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     if s.backfill > Duration::from_secs(86_400) {
         problems.add(join(path, "backfill"), "must be at most 24h");
     }
@@ -289,11 +278,4 @@ impl Rolling {
     }
 }
 
-impl Collector for Rolling {
-    fn collect<'a>(
-        &'a mut self,
-        ctx: &'a CollectCtx,
-    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
-        self.run(ctx).boxed()
-    }
-}
+collector_via_run!(Rolling);

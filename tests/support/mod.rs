@@ -263,3 +263,80 @@ pub fn rel<'a>(refs: &'a Value, rel: &str) -> Option<&'a str> {
         .find(|r| r["rel"] == rel)
         .and_then(|r| r["href"].as_str())
 }
+
+/// The demo configuration for `sim`, with retry waits and rate limits fit for tests.
+pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {
+    let mut cfg = liveperson_exporter::app::demo_config(
+        "127.0.0.1:0".parse().unwrap(),
+        &sim.csds_url(),
+        &sim.account_ids(),
+        &sim.shared.credentials.oauth1,
+    );
+    cfg.http.retry.server_error_waits = vec![std::time::Duration::from_millis(5); 3];
+    cfg.http.retry.rate_limited_wait = std::time::Duration::from_millis(5);
+    cfg.http.retry.max_rate_limited_wait = std::time::Duration::from_millis(10);
+    cfg.http.requests_per_minute = 1_000_000;
+    cfg
+}
+
+/// One collector of the first account, run by hand on the simulator's clock.
+pub struct OneCollector {
+    pub collector: Box<dyn liveperson_exporter::collectors::Collector>,
+    pub ctx: liveperson_exporter::collectors::CollectCtx,
+    pub telemetry: std::sync::Arc<liveperson_exporter::telemetry::Telemetry>,
+}
+
+/// Builds collector `name` from `cfg` for the first account.
+pub fn one_collector(
+    sim: &Simulator,
+    cfg: &liveperson_exporter::config::Config,
+    name: &str,
+) -> OneCollector {
+    use std::sync::Arc;
+    let telemetry = Arc::new(liveperson_exporter::telemetry::Telemetry::default());
+    let lp = Arc::new(liveperson_exporter::lp::Lp::new(
+        cfg.http.clone(),
+        telemetry.clone(),
+    ));
+    let planned = liveperson_exporter::collectors::plan(cfg)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.entry.name == name)
+        .unwrap();
+    OneCollector {
+        collector: planned.built.collector,
+        ctx: liveperson_exporter::collectors::CollectCtx {
+            client: Arc::new(liveperson_exporter::lp::AccountClient::new(
+                lp,
+                cfg.accounts[0].clone(),
+            )),
+            clock: sim.shared.clock.clone(),
+        },
+        telemetry,
+    }
+}
+
+impl OneCollector {
+    /// Runs once (60 s timeout).
+    pub async fn try_run(
+        &mut self,
+    ) -> Result<
+        std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot>,
+        liveperson_exporter::collectors::CollectError,
+    > {
+        liveperson_exporter::scheduler::run_once(
+            self.collector.as_mut(),
+            &self.ctx,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .0
+    }
+
+    /// Runs once; the run must succeed.
+    pub async fn run(
+        &mut self,
+    ) -> std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot> {
+        self.try_run().await.expect("collection succeeds")
+    }
+}

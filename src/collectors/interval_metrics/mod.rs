@@ -19,16 +19,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::key_messaging_metrics::mapping::value;
-use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
+use super::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::clock::EpochMs;
-use crate::config::{Problems, join, typed};
+use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -87,6 +85,8 @@ impl Default for Settings {
     }
 }
 
+section!(Settings);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Grouping {
     Skill,
@@ -135,18 +135,7 @@ impl Grouping {
 }
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
-    let section = if section.is_null() {
-        json!({})
-    } else {
-        section
-    };
-    let s: Settings = typed(section, path, problems)?;
-    let schedule = Common {
-        enabled: s.enabled,
-        interval: s.interval,
-        timeout: s.timeout,
-    }
-    .schedule(path, problems);
+    let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     let mut models = Vec::new();
     for (i, m) in s.models.iter().enumerate() {
         match m.as_str() {
@@ -438,11 +427,4 @@ impl IntervalMetrics {
     }
 }
 
-impl Collector for IntervalMetrics {
-    fn collect<'a>(
-        &'a mut self,
-        ctx: &'a CollectCtx,
-    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
-        self.run(ctx).boxed()
-    }
-}
+collector_via_run!(IntervalMetrics);

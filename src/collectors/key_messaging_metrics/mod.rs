@@ -22,15 +22,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
+use super::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::clock::EpochMs;
-use crate::config::{Problems, join, typed};
+use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use model::{AgentViewResponse, Group, Metrics, MetricsResponse};
@@ -117,19 +115,10 @@ impl Default for Settings {
     }
 }
 
+section!(Settings);
+
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
-    let section = if section.is_null() {
-        json!({})
-    } else {
-        section
-    };
-    let s: Settings = typed(section, path, problems)?;
-    let schedule = Common {
-        enabled: s.enabled,
-        interval: s.interval,
-        timeout: s.timeout,
-    }
-    .schedule(path, problems);
+    let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     if s.window < Duration::from_secs(60) || s.window > Duration::from_secs(86_400) {
         problems.add(join(path, "window"), "must be between 1m and 24h");
     }
@@ -416,11 +405,4 @@ impl Kmm {
     }
 }
 
-impl Collector for Kmm {
-    fn collect<'a>(
-        &'a mut self,
-        ctx: &'a CollectCtx,
-    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
-        self.run(ctx).boxed()
-    }
-}
+collector_via_run!(Kmm);

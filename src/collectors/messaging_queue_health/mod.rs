@@ -9,14 +9,12 @@ pub mod specs;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
-use crate::config::{Problems, typed};
+use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use crate::config::Problems;
 use crate::lp::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use model::QueueHealthResponse;
@@ -51,19 +49,10 @@ impl Default for Settings {
     }
 }
 
+section!(Settings);
+
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
-    let section = if section.is_null() {
-        json!({})
-    } else {
-        section
-    };
-    let s: Settings = typed(section, path, problems)?;
-    let schedule = Common {
-        enabled: s.enabled,
-        interval: s.interval,
-        timeout: s.timeout,
-    }
-    .schedule(path, problems);
+    let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     Some(Built {
         enabled: s.enabled,
         schedule,
@@ -97,11 +86,4 @@ impl QueueHealth {
     }
 }
 
-impl Collector for QueueHealth {
-    fn collect<'a>(
-        &'a mut self,
-        ctx: &'a CollectCtx,
-    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
-        self.run(ctx).boxed()
-    }
-}
+collector_via_run!(QueueHealth);

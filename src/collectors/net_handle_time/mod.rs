@@ -11,15 +11,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::key_messaging_metrics::mapping::value;
-use super::{Built, CollectCtx, CollectError, Collector, Common, Entry};
-use crate::config::{Problems, join, typed};
+use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use crate::config::{Problems, join};
 use crate::lp::Call;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -141,19 +139,10 @@ impl Default for Settings {
     }
 }
 
+section!(Settings);
+
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
-    let section = if section.is_null() {
-        json!({})
-    } else {
-        section
-    };
-    let s: Settings = typed(section, path, problems)?;
-    let schedule = Common {
-        enabled: s.enabled,
-        interval: s.interval,
-        timeout: s.timeout,
-    }
-    .schedule(path, problems);
+    let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     if s.lookback < Duration::from_secs(3600) || s.lookback > Duration::from_secs(7 * 86_400) {
         problems.add(join(path, "lookback"), "must be between 1h and 7 days");
     }
@@ -294,11 +283,4 @@ impl Nht {
     }
 }
 
-impl Collector for Nht {
-    fn collect<'a>(
-        &'a mut self,
-        ctx: &'a CollectCtx,
-    ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
-        self.run(ctx).boxed()
-    }
-}
+collector_via_run!(Nht);

@@ -435,6 +435,35 @@ pub fn interval_metrics(ctx: &Ctx<'_>) -> Reply {
     ))
 }
 
+/// The fewest requests the simulator's paging allows for one query (grouping, 15-minute
+/// intervals starting in `[from, to]`, rows with human time only): each page scans one hour
+/// ([`SCAN_SPAN_MS`]), so per hour one page, or `ceil(rows / page_size)` when the hour has more.
+pub fn minimum_pages(
+    engine: &crate::simulator::engine::Engine,
+    grouping: crate::simulator::truth::Grouping,
+    from: EpochMs,
+    to: EpochMs,
+    page_size: usize,
+) -> u64 {
+    let mut per_span: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut span = from;
+    while span <= to {
+        per_span.insert(span, 0);
+        span += SCAN_SPAN_MS;
+    }
+    for ((t, _), c) in engine.truth_intervals(from, to + 1, grouping) {
+        if c.has_human_time() {
+            *per_span
+                .entry(from + (t - from) / SCAN_SPAN_MS * SCAN_SPAN_MS)
+                .or_default() += 1;
+        }
+    }
+    per_span
+        .values()
+        .map(|&n| n.div_ceil(page_size).max(1) as u64)
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
