@@ -151,6 +151,7 @@ pub fn demo_config(
         "engagement_activity": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
         "interval_metrics": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
         "net_handle_time": {"interval": "1m", "timeout": "50s"},
+        "actual_handle_time": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
     });
     Config {
         listen,

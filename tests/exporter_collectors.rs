@@ -471,7 +471,12 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
             .chain(liveperson_exporter::self_metrics::ALL.iter().copied())
             .collect();
     for spec in families {
-        let name = format!("{}{{", spec.exposed_name());
+        let name = match spec.kind {
+            liveperson_exporter::metrics::catalogue::Kind::Histogram => {
+                format!("{}_count{{", spec.exposed_name())
+            }
+            _ => format!("{}{{", spec.exposed_name()),
+        };
         assert!(
             text.contains(&name),
             "{} never produced",
@@ -556,6 +561,7 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
         "messaging_conversation",
         "engagement_activity",
         "net_handle_time",
+        "actual_handle_time",
     ] {
         cfg.accounts[0]
             .collectors

@@ -107,6 +107,7 @@ pub static REGISTRY: &[&Entry] = &[
     &engagement_activity::ENTRY,
     &interval_metrics::ENTRY,
     &net_handle_time::ENTRY,
+    &actual_handle_time::ENTRY,
 ];
 
 /// An enabled collector for one account.
@@ -215,6 +216,7 @@ macro_rules! collector_via_run {
     };
 }
 
+pub mod actual_handle_time;
 pub mod buckets;
 pub mod engagement_activity;
 pub mod interval_metrics;

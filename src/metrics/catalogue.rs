@@ -17,6 +17,8 @@ pub enum Kind {
     Counter,
     /// Constant 1 with descriptive labels; exposed with `_info`.
     Info,
+    /// Cumulative buckets with `le`, plus `_sum` and `_count`.
+    Histogram,
 }
 
 impl Kind {
@@ -26,6 +28,7 @@ impl Kind {
             Kind::Gauge => "gauge",
             Kind::Counter => "counter",
             Kind::Info => "info",
+            Kind::Histogram => "histogram",
         }
     }
 }
@@ -78,7 +81,7 @@ impl MetricSpec {
     pub fn exposed_name(&self) -> String {
         let family = self.family_name();
         match self.kind {
-            Kind::Gauge => family,
+            Kind::Gauge | Kind::Histogram => family,
             Kind::Counter => format!("{family}_total"),
             Kind::Info => format!("{family}_info"),
         }

@@ -14,7 +14,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit as PcUnit};
 
 use super::catalogue::{Kind, MetricSpec};
-use super::snapshot::{Sample, Snapshot};
+use super::snapshot::{HistogramSample, Sample, Snapshot};
 
 /// OpenMetrics content type.
 pub const OPENMETRICS_CONTENT_TYPE: &str =
@@ -42,6 +42,7 @@ struct Merged(Vec<Arc<Snapshot>>);
 impl prometheus_client::collector::Collector for Merged {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let mut families: BTreeMap<String, (&'static MetricSpec, Vec<&Sample>)> = BTreeMap::new();
+        let mut histograms: BTreeMap<String, Vec<&HistogramSample>> = BTreeMap::new();
         for snap in &self.0 {
             for f in snap.families.values() {
                 families
@@ -49,9 +50,13 @@ impl prometheus_client::collector::Collector for Merged {
                     .or_insert_with(|| (f.spec, Vec::new()))
                     .1
                     .extend(&f.samples);
+                histograms
+                    .entry(f.spec.family_name())
+                    .or_default()
+                    .extend(&f.histograms);
             }
         }
-        for (spec, samples) in families.values() {
+        for (family, (spec, samples)) in &families {
             let unit = spec.unit.map(|u| PcUnit::Other(u.as_str().to_string()));
             // Info metrics go out as `x_info` gauges of value 1, the form every Prometheus
             // version (and promtool) reads in both formats.
@@ -59,6 +64,7 @@ impl prometheus_client::collector::Collector for Merged {
                 Kind::Gauge => (spec.name.to_string(), MetricType::Gauge),
                 Kind::Counter => (spec.name.to_string(), MetricType::Counter),
                 Kind::Info => (spec.exposed_name(), MetricType::Gauge),
+                Kind::Histogram => (spec.name.to_string(), MetricType::Histogram),
             };
             let mut metric = encoder.encode_descriptor(&name, spec.help, unit.as_ref(), kind)?;
             for s in samples {
@@ -75,7 +81,19 @@ impl prometheus_client::collector::Collector for Merged {
                     Kind::Counter => metric
                         .encode_family(&labels)?
                         .encode_counter::<NoLabelSet, f64, f64>(&s.value, None)?,
+                    Kind::Histogram => {}
                 }
+            }
+            for h in histograms.get(family).into_iter().flatten() {
+                let labels: Vec<(&str, &str)> = spec
+                    .labels
+                    .iter()
+                    .copied()
+                    .zip(h.labels.iter().map(String::as_str))
+                    .collect();
+                metric
+                    .encode_family(&labels)?
+                    .encode_histogram::<NoLabelSet>(h.sum, h.count(), &h.buckets, None)?;
             }
         }
         Ok(())

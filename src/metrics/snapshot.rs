@@ -14,13 +14,34 @@ pub struct Sample {
     pub value: f64,
 }
 
+/// One histogram series: label values, per-bucket (not cumulative) counts by upper bound, the
+/// last bound being `+Inf`, and the sum of observations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistogramSample {
+    /// Label values.
+    pub labels: Vec<String>,
+    /// (upper bound, observations in this bucket only).
+    pub buckets: Vec<(f64, u64)>,
+    /// Sum of observations.
+    pub sum: f64,
+}
+
+impl HistogramSample {
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().map(|b| b.1).sum()
+    }
+}
+
 /// The samples of one family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family {
     /// What the family is.
     pub spec: &'static MetricSpec,
-    /// Its samples.
+    /// Its samples (gauges, counters, info).
     pub samples: Vec<Sample>,
+    /// Its histogram series.
+    pub histograms: Vec<HistogramSample>,
 }
 
 /// The immutable output of one collection: families keyed by base name.
@@ -33,7 +54,23 @@ pub struct Snapshot {
 impl Snapshot {
     /// Number of samples (series).
     pub fn series(&self) -> usize {
-        self.families.values().map(|f| f.samples.len()).sum()
+        self.families
+            .values()
+            .map(|f| {
+                f.samples.len()
+                    + f.histograms
+                        .iter()
+                        .map(|h| h.buckets.len() + 2)
+                        .sum::<usize>()
+            })
+            .sum()
+    }
+
+    /// The histogram series of `spec` whose label values are `labels`, if any.
+    pub fn histogram(&self, spec: &MetricSpec, labels: &[&str]) -> Option<&HistogramSample> {
+        self.families.get(spec.name)?.histograms.iter().find(|h| {
+            h.labels.len() == labels.len() && h.labels.iter().zip(labels).all(|(a, b)| a == b)
+        })
     }
 
     /// The value of the sample of `spec` whose label values are `labels`, if any.
@@ -45,13 +82,14 @@ impl Snapshot {
     }
 
     /// The same snapshot without gauges and info metrics (what a failed collector keeps once
-    /// its gauges are too old).
+    /// its gauges are too old); counters and histograms stay.
     pub fn counters_only(&self) -> Snapshot {
+        use super::catalogue::Kind;
         Snapshot {
             families: self
                 .families
                 .iter()
-                .filter(|(_, f)| f.spec.kind == super::catalogue::Kind::Counter)
+                .filter(|(_, f)| matches!(f.spec.kind, Kind::Counter | Kind::Histogram))
                 .map(|(k, f)| (*k, f.clone()))
                 .collect(),
         }
@@ -95,13 +133,11 @@ impl SnapshotBuilder {
         }
     }
 
-    /// Adds a sample; `None` or a non-finite value adds nothing.
-    pub fn add(
+    fn family(
         &mut self,
         spec: &'static MetricSpec,
         labels: &[&str],
-        value: Option<f64>,
-    ) -> Result<(), EmitError> {
+    ) -> Result<&mut Family, EmitError> {
         if !self.declared.iter().any(|d| std::ptr::eq(*d, spec)) {
             return Err(EmitError::Undeclared(spec.name));
         }
@@ -112,21 +148,47 @@ impl SnapshotBuilder {
                 want: spec.labels.len(),
             });
         }
-        let Some(value) = value.filter(|v| v.is_finite()) else {
-            return Ok(());
-        };
-        self.snapshot
+        Ok(self
+            .snapshot
             .families
             .entry(spec.name)
             .or_insert_with(|| Family {
                 spec,
                 samples: Vec::new(),
-            })
-            .samples
-            .push(Sample {
+                histograms: Vec::new(),
+            }))
+    }
+
+    /// Adds a sample; `None` or a non-finite value adds nothing.
+    pub fn add(
+        &mut self,
+        spec: &'static MetricSpec,
+        labels: &[&str],
+        value: Option<f64>,
+    ) -> Result<(), EmitError> {
+        let family = self.family(spec, labels)?;
+        if let Some(value) = value.filter(|v| v.is_finite()) {
+            family.samples.push(Sample {
                 labels: labels.iter().map(|s| s.to_string()).collect(),
                 value,
             });
+        }
+        Ok(())
+    }
+
+    /// Adds a histogram series (`buckets` per bucket, ending with `+Inf`).
+    pub fn add_histogram(
+        &mut self,
+        spec: &'static MetricSpec,
+        labels: &[&str],
+        buckets: Vec<(f64, u64)>,
+        sum: f64,
+    ) -> Result<(), EmitError> {
+        self.family(spec, labels)?.histograms.push(HistogramSample {
+            labels: labels.iter().map(|s| s.to_string()).collect(),
+            buckets,
+            sum,
+        });
         Ok(())
     }
 

@@ -1,0 +1,262 @@
+//! `actual_handle_time`: closed agent segments from the AHT API (`agent-segments`, CSDS
+//! `agentActivityDomain`, OAuth 1.0a) as a histogram of handle time per skill and end reason.
+//!
+//! Segments show up to 24 hours after they close (the API's completeness horizon), in any order.
+//! Each run re-reads every segment that closed within the horizon (plus two run intervals of
+//! margin, so a segment that shows late in a run's paging is still read by the next), following
+//! offset paging (500 per page) to the end, and counts each segment id once. Ids are remembered
+//! only while the window can still return them, so memory is bounded by the segments of one
+//! window. Segments that closed before the exporter started (minus `backfill`) are not counted.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use crate::clock::EpochMs;
+use crate::config::{Problems, join};
+use crate::lp::Call;
+use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
+use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+
+/// Handle time per segment.
+pub static HANDLE_TIME: MetricSpec = MetricSpec {
+    name: "liveperson_skill_aht_segment_handle_time",
+    help: "Actual handle time of closed agent segments, by skill and end reason",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Histogram,
+    labels: &["account_id", "skill_id", "end_reason"],
+};
+
+/// Segments counted.
+pub static SEGMENTS: MetricSpec = MetricSpec {
+    name: "liveperson_skill_aht_segments",
+    help: "Closed agent segments counted, by skill and end reason",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "skill_id", "end_reason"],
+};
+
+/// Segment ids remembered for deduplication.
+pub static TRACKED: MetricSpec = MetricSpec {
+    name: "liveperson_aht_tracked_segments",
+    help: "Segment ids the actual_handle_time collector remembers to count each segment once",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["account_id"],
+};
+
+/// Every metric of the collector.
+pub static ALL: [&MetricSpec; 3] = [&HANDLE_TIME, &SEGMENTS, &TRACKED];
+
+/// The registry entry.
+pub static ENTRY: Entry = Entry {
+    name: "actual_handle_time",
+    about: "Actual handle time: a histogram of closed agent segments' handle time per skill and end reason, each segment counted once",
+    metrics: &ALL,
+    needs_oauth1: true,
+    build,
+};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+struct Settings {
+    enabled: bool,
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    timeout: Duration,
+    /// How long after closing a segment can still appear (LivePerson: 24 hours).
+    #[serde(with = "humantime_serde")]
+    horizon: Duration,
+    /// On start, count segments that closed this long before (at most the horizon).
+    #[serde(with = "humantime_serde")]
+    backfill: Duration,
+    /// Histogram bucket upper bounds, seconds.
+    buckets: Vec<f64>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: Duration::from_secs(900),
+            timeout: Duration::from_secs(600),
+            horizon: Duration::from_secs(86_400),
+            backfill: Duration::ZERO,
+            buckets: vec![
+                30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0,
+            ],
+        }
+    }
+}
+
+section!(Settings);
+
+/// The API's longest window.
+const WEEK: Duration = Duration::from_secs(7 * 86_400);
+
+fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
+    let (s, schedule) = read_section::<Settings>(section, path, problems)?;
+    let window = s.horizon + 2 * s.interval;
+    if s.horizon < Duration::from_secs(3600) || window > WEEK {
+        problems.add(
+            join(path, "horizon"),
+            "must be at least 1h, and with two intervals at most 7 days",
+        );
+    }
+    if s.backfill > s.horizon {
+        problems.add(join(path, "backfill"), "must be at most the horizon");
+    }
+    let ordered = s.buckets.windows(2).all(|w| w[0] < w[1]);
+    if s.buckets.is_empty() || !ordered || s.buckets.iter().any(|b| !b.is_finite() || *b <= 0.0) {
+        problems.add(
+            join(path, "buckets"),
+            "must be positive, finite and increasing",
+        );
+    }
+    Some(Built {
+        enabled: s.enabled,
+        schedule,
+        collector: Box::new(Aht {
+            window_ms: window.as_millis() as i64,
+            backfill_ms: s.backfill.as_millis() as i64,
+            bounds: s.buckets,
+            start: None,
+            seen: HashMap::new(),
+            hist: BTreeMap::new(),
+        }),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct Page {
+    #[serde(default)]
+    segments: Vec<Segment>,
+    #[serde(default)]
+    pagination: Pagination,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Pagination {
+    count: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Segment {
+    #[serde(rename = "segmentId")]
+    id: String,
+    #[serde(rename = "endTimeL")]
+    end: i64,
+    #[serde(rename = "skillId")]
+    skill: Value,
+    #[serde(rename = "endReason", alias = "EndReason")]
+    end_reason: Option<String>,
+    #[serde(rename = "totalHandleTimeMillis")]
+    handle_ms: Option<f64>,
+}
+
+/// One histogram series: observations per bucket (the last is `+Inf`) and their sum.
+#[derive(Debug, Clone)]
+struct Hist {
+    counts: Vec<u64>,
+    sum: f64,
+}
+
+/// Rows per page (the API's maximum).
+const PAGE: u64 = 500;
+
+struct Aht {
+    window_ms: i64,
+    backfill_ms: i64,
+    bounds: Vec<f64>,
+    /// Segments that closed before this are not counted.
+    start: Option<EpochMs>,
+    /// Counted segment ids and their close times, for as long as the window can return them.
+    seen: HashMap<String, EpochMs>,
+    hist: BTreeMap<(String, String), Hist>,
+}
+
+impl Aht {
+    fn observe(&mut self, skill: String, reason: String, seconds: f64) {
+        let n = self.bounds.len();
+        let h = self.hist.entry((skill, reason)).or_insert_with(|| Hist {
+            counts: vec![0; n + 1],
+            sum: 0.0,
+        });
+        let i = self.bounds.partition_point(|b| *b < seconds);
+        h.counts[i] += 1;
+        h.sum += seconds;
+    }
+
+    async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
+        let account = ctx.client.account_id().to_string();
+        let now = ctx.now();
+        let start = *self.start.get_or_insert(now - self.backfill_ms);
+        let from = (now - self.window_ms).max(start);
+        // Read everything first: a failed run adds nothing.
+        let mut fresh: Vec<Segment> = Vec::new();
+        let mut offset = 0;
+        loop {
+            let call = Call {
+                api: "agent_segments",
+                service: "agentActivityDomain",
+                method: Method::GET,
+                path: format!("/api/account/{account}/agent-segments"),
+                query: vec![
+                    ("source".into(), "lp_exporter".into()),
+                    ("fromMillis".into(), from.to_string()),
+                    ("toMillis".into(), now.to_string()),
+                    ("limit".into(), PAGE.to_string()),
+                    ("offset".into(), offset.to_string()),
+                ],
+                body: None,
+                bearer_ok: false,
+            };
+            let page: Page = ctx.client.json(&call).await?;
+            let n = page.segments.len() as u64;
+            fresh.extend(page.segments);
+            offset += PAGE;
+            if n == 0 || offset >= page.pagination.count.unwrap_or(0) {
+                break;
+            }
+        }
+        for seg in fresh {
+            if seg.end < start || self.seen.contains_key(&seg.id) {
+                continue;
+            }
+            let skill = match &seg.skill {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let reason = seg.end_reason.clone().unwrap_or_else(|| "other".into());
+            let seconds = seg.handle_ms.unwrap_or(0.0).max(0.0) / 1000.0;
+            self.seen.insert(seg.id, seg.end);
+            self.observe(skill, reason, seconds);
+        }
+        // Ids the window no longer reaches cannot come back.
+        self.seen.retain(|_, end| *end >= from);
+
+        let mut b = SnapshotBuilder::new(&ALL);
+        for ((skill, reason), h) in &self.hist {
+            let buckets: Vec<(f64, u64)> = self
+                .bounds
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .zip(h.counts.iter().copied())
+                .collect();
+            let key = [account.as_str(), skill, reason];
+            b.add_histogram(&HANDLE_TIME, &key, buckets, h.sum)?;
+            b.add(&SEGMENTS, &key, Some(h.counts.iter().sum::<u64>() as f64))?;
+        }
+        b.add(&TRACKED, &[&account], Some(self.seen.len() as f64))?;
+        Ok(b.build())
+    }
+}
+
+collector_via_run!(Aht);
