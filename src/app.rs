@@ -152,6 +152,7 @@ pub fn demo_config(
         "interval_metrics": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
         "net_handle_time": {"interval": "1m", "timeout": "50s"},
         "actual_handle_time": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
+        "agent_activity": {"interval": "1m", "timeout": "50s", "agent_info": true},
     });
     Config {
         listen,

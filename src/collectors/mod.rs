@@ -108,6 +108,7 @@ pub static REGISTRY: &[&Entry] = &[
     &interval_metrics::ENTRY,
     &net_handle_time::ENTRY,
     &actual_handle_time::ENTRY,
+    &agent_activity::ENTRY,
 ];
 
 /// An enabled collector for one account.
@@ -217,6 +218,7 @@ macro_rules! collector_via_run {
 }
 
 pub mod actual_handle_time;
+pub mod agent_activity;
 pub mod buckets;
 pub mod engagement_activity;
 pub mod interval_metrics;
