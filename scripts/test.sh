@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test --all-targets
+# Benchmarks (benches/, run with `cargo bench`) are type-checked by clippy above, not run here.
+cargo test --lib --bins --tests
