@@ -197,6 +197,46 @@ macro_rules! section {
     };
 }
 
+/// Declares a collector's settings struct: the common `enabled` (default true), `interval` and
+/// `timeout` keys with the given defaults, then the collector's own fields and their defaults.
+/// Absent keys take their defaults; the struct implements [`Section`].
+macro_rules! collector_settings {
+    (
+        $(#[$meta:meta])*
+        struct $name:ident (interval: $interval:expr, timeout: $timeout:expr) {
+            $($fields:tt)*
+        }
+        defaults {
+            $($defaults:tt)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, serde::Deserialize)]
+        #[serde(default)]
+        struct $name {
+            enabled: bool,
+            #[serde(with = "humantime_serde")]
+            interval: std::time::Duration,
+            #[serde(with = "humantime_serde")]
+            timeout: std::time::Duration,
+            $($fields)*
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self {
+                    enabled: true,
+                    interval: $interval,
+                    timeout: $timeout,
+                    $($defaults)*
+                }
+            }
+        }
+
+        section!($name);
+    };
+}
+
 /// Implements [`Collector`] for a type with `async fn run(&mut self, &CollectCtx)`.
 macro_rules! collector_via_run {
     ($t:ty) => {

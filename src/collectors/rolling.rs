@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::buckets::{self, BucketValues, Watermark};
@@ -53,44 +52,29 @@ pub struct RollingApi {
 /// Agent lists longer than this go in a POST body.
 const GET_AGENT_IDS: usize = 50;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
-    /// A bucket is counted this long after it ends (LivePerson's source latency).
-    #[serde(with = "humantime_serde")]
-    settle_delay: Duration,
-    /// On start, count this far back (at most 24h); 0 counts from the start.
-    #[serde(with = "humantime_serde")]
-    backfill: Duration,
-    /// Per-agent series.
-    per_agent: bool,
-    /// Most agents with series; further agents are left out (and logged).
-    max_agents: usize,
-    /// Only these agents (ids); empty means all.
-    agent_ids: Vec<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(60),
-            timeout: Duration::from_secs(50),
-            settle_delay: Duration::from_secs(300),
-            backfill: Duration::ZERO,
-            per_agent: false,
-            max_agents: 500,
-            agent_ids: Vec::new(),
-        }
+collector_settings! {
+    struct Settings (interval: Duration::from_secs(60), timeout: Duration::from_secs(50)) {
+        /// A bucket is counted this long after it ends (LivePerson's source latency).
+        #[serde(with = "humantime_serde")]
+        settle_delay: Duration,
+        /// On start, count this far back (at most 24h); 0 counts from the start.
+        #[serde(with = "humantime_serde")]
+        backfill: Duration,
+        /// Per-agent series.
+        per_agent: bool,
+        /// Most agents with series; further agents are left out (and logged).
+        max_agents: usize,
+        /// Only these agents (ids); empty means all.
+        agent_ids: Vec<String>,
+    }
+    defaults {
+        settle_delay: Duration::from_secs(300),
+        backfill: Duration::ZERO,
+        per_agent: false,
+        max_agents: 500,
+        agent_ids: Vec::new(),
     }
 }
-
-section!(Settings);
 
 /// Reads a rolling collector's config section.
 pub fn build(

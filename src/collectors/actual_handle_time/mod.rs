@@ -62,40 +62,25 @@ pub static ENTRY: Entry = Entry {
     build,
 };
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
-    /// How long after closing a segment can still appear (LivePerson: 24 hours).
-    #[serde(with = "humantime_serde")]
-    horizon: Duration,
-    /// On start, count segments that closed this long before (at most the horizon).
-    #[serde(with = "humantime_serde")]
-    backfill: Duration,
-    /// Histogram bucket upper bounds, seconds.
-    buckets: Vec<f64>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(900),
-            timeout: Duration::from_secs(600),
-            horizon: Duration::from_secs(86_400),
-            backfill: Duration::ZERO,
-            buckets: vec![
-                30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0,
-            ],
-        }
+collector_settings! {
+    struct Settings (interval: Duration::from_secs(900), timeout: Duration::from_secs(600)) {
+        /// How long after closing a segment can still appear (LivePerson: 24 hours).
+        #[serde(with = "humantime_serde")]
+        horizon: Duration,
+        /// On start, count segments that closed this long before (at most the horizon).
+        #[serde(with = "humantime_serde")]
+        backfill: Duration,
+        /// Histogram bucket upper bounds, seconds.
+        buckets: Vec<f64>,
+    }
+    defaults {
+        horizon: Duration::from_secs(86_400),
+        backfill: Duration::ZERO,
+        buckets: vec![
+            30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0,
+        ],
     }
 }
-
-section!(Settings);
 
 /// The API's longest window.
 const WEEK: Duration = Duration::from_secs(7 * 86_400);

@@ -88,40 +88,25 @@ pub static ENTRY: Entry = Entry {
     build,
 };
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
-    /// Replay only records older than this (LivePerson's latency is about 1 hour).
-    #[serde(with = "humantime_serde")]
-    settle: Duration,
-    /// Series per `agent` or per `agent_group`.
-    by: String,
-    /// Export `liveperson_agent_info` with names and logins.
-    agent_info: bool,
-    /// Records per page (at most 5000).
-    page_size: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(300),
-            timeout: Duration::from_secs(240),
-            settle: Duration::from_secs(3600),
-            by: "agent".into(),
-            agent_info: false,
-            page_size: 5000,
-        }
+collector_settings! {
+    struct Settings (interval: Duration::from_secs(300), timeout: Duration::from_secs(240)) {
+        /// Replay only records older than this (LivePerson's latency is about 1 hour).
+        #[serde(with = "humantime_serde")]
+        settle: Duration,
+        /// Series per `agent` or per `agent_group`.
+        by: String,
+        /// Export `liveperson_agent_info` with names and logins.
+        agent_info: bool,
+        /// Records per page (at most 5000).
+        page_size: u32,
+    }
+    defaults {
+        settle: Duration::from_secs(3600),
+        by: "agent".into(),
+        agent_info: false,
+        page_size: 5000,
     }
 }
-
-section!(Settings);
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;

@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::key_messaging_metrics::mapping::value;
@@ -47,45 +46,30 @@ pub static ENTRY: Entry = Entry {
     build,
 };
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
-    /// Handle-time models: IFT, EHT.
-    models: Vec<String>,
-    /// Groupings: skill, skill_agent, agent_group.
-    groupings: Vec<String>,
-    /// On start, count this far back (at most 14 days); 0 counts from the interval running at start.
-    #[serde(with = "humantime_serde")]
-    backfill: Duration,
-    /// Rows per page (at most 500).
-    page_size: u32,
-    /// Intervals are asked for this long after they end (LivePerson's processing time); a 202
-    /// still defers any that are not done.
-    #[serde(with = "humantime_serde")]
-    settle_delay: Duration,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(300),
-            timeout: Duration::from_secs(240),
-            models: vec!["IFT".into(), "EHT".into()],
-            groupings: vec!["skill".into()],
-            backfill: Duration::ZERO,
-            page_size: 500,
-            settle_delay: Duration::from_secs(600),
-        }
+collector_settings! {
+    struct Settings (interval: Duration::from_secs(300), timeout: Duration::from_secs(240)) {
+        /// Handle-time models: IFT, EHT.
+        models: Vec<String>,
+        /// Groupings: skill, skill_agent, agent_group.
+        groupings: Vec<String>,
+        /// On start, count this far back (at most 14 days); 0 counts from the interval running at start.
+        #[serde(with = "humantime_serde")]
+        backfill: Duration,
+        /// Rows per page (at most 500).
+        page_size: u32,
+        /// Intervals are asked for this long after they end (LivePerson's processing time); a 202
+        /// still defers any that are not done.
+        #[serde(with = "humantime_serde")]
+        settle_delay: Duration,
+    }
+    defaults {
+        models: vec!["IFT".into(), "EHT".into()],
+        groupings: vec!["skill".into()],
+        backfill: Duration::ZERO,
+        page_size: 500,
+        settle_delay: Duration::from_secs(600),
     }
 }
-
-section!(Settings);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Grouping {

@@ -23,7 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{Built, CollectCtx, CollectError, Entry, read_section};
@@ -80,42 +79,27 @@ pub static ENTRY: Entry = Entry {
     build,
 };
 
-/// Config section `collectors.key_messaging_metrics`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
-    /// Trailing window of the average response and wait times.
-    #[serde(with = "humantime_serde")]
-    window: Duration,
-    /// How long after a minute ends its closed conversations are counted (source latency).
-    #[serde(with = "humantime_serde")]
-    settle_delay: Duration,
-    /// Groupings to query: `skill`, `agent_group`.
-    group_by: Vec<String>,
-    /// Also query `agent_view` for per-agent status, load and conversations.
-    agent_view: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(60),
-            timeout: Duration::from_secs(50),
-            window: Duration::from_secs(3600),
-            settle_delay: Duration::from_secs(120),
-            group_by: vec!["skill".into(), "agent_group".into()],
-            agent_view: false,
-        }
+collector_settings! {
+    /// Config section `collectors.key_messaging_metrics`.
+    struct Settings (interval: Duration::from_secs(60), timeout: Duration::from_secs(50)) {
+        /// Trailing window of the average response and wait times.
+        #[serde(with = "humantime_serde")]
+        window: Duration,
+        /// How long after a minute ends its closed conversations are counted (source latency).
+        #[serde(with = "humantime_serde")]
+        settle_delay: Duration,
+        /// Groupings to query: `skill`, `agent_group`.
+        group_by: Vec<String>,
+        /// Also query `agent_view` for per-agent status, load and conversations.
+        agent_view: bool,
+    }
+    defaults {
+        window: Duration::from_secs(3600),
+        settle_delay: Duration::from_secs(120),
+        group_by: vec!["skill".into(), "agent_group".into()],
+        agent_view: false,
     }
 }
-
-section!(Settings);
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::{Built, CollectCtx, CollectError, Entry, read_section};
@@ -28,28 +27,11 @@ pub static ENTRY: Entry = Entry {
     build,
 };
 
-/// Config section `collectors.messaging_queue_health`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
+collector_settings! {
+    /// Config section `collectors.messaging_queue_health`.
+    struct Settings (interval: Duration::from_secs(30), timeout: Duration::from_secs(25)) {}
+    defaults {}
 }
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(30),
-            timeout: Duration::from_secs(25),
-        }
-    }
-}
-
-section!(Settings);
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;

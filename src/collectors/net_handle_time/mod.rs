@@ -112,34 +112,19 @@ pub static ENTRY: Entry = Entry {
     build,
 };
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-struct Settings {
-    enabled: bool,
-    #[serde(with = "humantime_serde")]
-    interval: Duration,
-    #[serde(with = "humantime_serde")]
-    timeout: Duration,
-    /// How far back to look for each skill's latest interval with data (at most 7 days).
-    #[serde(with = "humantime_serde")]
-    lookback: Duration,
-    /// NHT interval, minutes: 15, 30 or 60.
-    nht_interval: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            interval: Duration::from_secs(900),
-            timeout: Duration::from_secs(120),
-            lookback: Duration::from_secs(86_400),
-            nht_interval: 60,
-        }
+collector_settings! {
+    struct Settings (interval: Duration::from_secs(900), timeout: Duration::from_secs(120)) {
+        /// How far back to look for each skill's latest interval with data (at most 7 days).
+        #[serde(with = "humantime_serde")]
+        lookback: Duration,
+        /// NHT interval, minutes: 15, 30 or 60.
+        nht_interval: u32,
+    }
+    defaults {
+        lookback: Duration::from_secs(86_400),
+        nht_interval: 60,
     }
 }
-
-section!(Settings);
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;
