@@ -52,13 +52,21 @@ impl Exporter {
     }
 }
 
-fn tasks(cfg: &Config, lp: &Arc<Lp>) -> Result<Vec<Task>, Vec<Problem>> {
+/// Every account's collector tasks (on one HTTP client and its traffic counters), and the store
+/// they publish to.
+fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<(Vec<Task>, Store)> {
+    let telemetry = Arc::new(Telemetry::default());
+    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
     let clients: Vec<Arc<AccountClient>> = cfg
         .accounts
         .iter()
         .map(|a| Arc::new(AccountClient::new(lp.clone(), a.clone())))
         .collect();
-    Ok(plan(cfg)?
+    let planned = plan(cfg).map_err(|p: Vec<Problem>| {
+        let lines: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    })?;
+    let tasks = planned
         .into_iter()
         .map(|p| Task {
             name: p.entry.name,
@@ -66,23 +74,17 @@ fn tasks(cfg: &Config, lp: &Arc<Lp>) -> Result<Vec<Task>, Vec<Problem>> {
             schedule: p.built.schedule,
             client: clients[p.account].clone(),
         })
-        .collect())
+        .collect();
+    Ok((
+        tasks,
+        Store::new(clock.clone(), telemetry, cfg.gauge_max_age),
+    ))
 }
 
 /// Starts collecting and serving. Errors are configuration problems or a failed bind.
 pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> {
-    let telemetry = Arc::new(Telemetry::default());
-    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
-    let tasks = tasks(&cfg, &lp).map_err(|p| {
-        anyhow::anyhow!(
-            "{}",
-            p.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
-    let store = Arc::new(Store::new(clock.clone(), telemetry, cfg.gauge_max_age));
+    let (tasks, store) = prepare(&cfg, &clock)?;
+    let store = Arc::new(store);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let (shutdown, rx) = watch::channel(false);
@@ -108,18 +110,7 @@ pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> 
 /// Runs every enabled collector once; returns the Prometheus text and the failures
 /// (`account/collector: error`).
 pub async fn once(cfg: Config, clock: SharedClock) -> anyhow::Result<(String, Vec<String>)> {
-    let telemetry = Arc::new(Telemetry::default());
-    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
-    let tasks = tasks(&cfg, &lp).map_err(|p| {
-        anyhow::anyhow!(
-            "{}",
-            p.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
-        )
-    })?;
-    let store = Store::new(clock.clone(), telemetry, cfg.gauge_max_age);
+    let (tasks, store) = prepare(&cfg, &clock)?;
     let mut failures = Vec::new();
     for mut t in tasks {
         let ctx = CollectCtx {
@@ -132,7 +123,7 @@ pub async fn once(cfg: Config, clock: SharedClock) -> anyhow::Result<(String, Ve
         }
         store.publish(t.client.account_id(), t.name, &result, took);
     }
-    let text = String::from_utf8(store.exposition().text.clone()).expect("UTF-8");
+    let text = String::from_utf8(store.exposition().text.to_vec()).expect("UTF-8");
     Ok((text, failures))
 }
 
