@@ -224,7 +224,7 @@ mod tests {
         b.add(&G, &["1"], Some(5.0)).unwrap();
         b.add(&C, &["1"], Some(7.0)).unwrap();
         store.publish("1", "test", &Ok(b.build()), Duration::ZERO);
-        let text = || String::from_utf8(store.exposition().text.clone()).unwrap();
+        let text = || String::from_utf8(store.exposition().text.to_vec()).unwrap();
         assert!(text().contains("liveperson_test_gauge{account_id=\"1\"} 5.0"));
         let failed = Err(CollectError::Api(LpError::Timeout { api: "x" }));
         clock.advance(299_000);

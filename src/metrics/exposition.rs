@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit as PcUnit};
@@ -22,17 +23,18 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// Prometheus text content type.
 pub const TEXT_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// The encoded forms of one exposition.
+/// The encoded forms of one exposition. `Bytes` are reference-counted: a scrape hands them to the
+/// response without copying.
 #[derive(Debug, Clone, Default)]
 pub struct Exposition {
     /// OpenMetrics 1.0 text, ending in `# EOF`.
-    pub openmetrics: Vec<u8>,
+    pub openmetrics: Bytes,
     /// The same, gzipped.
-    pub openmetrics_gzip: Vec<u8>,
+    pub openmetrics_gzip: Bytes,
     /// Prometheus 0.0.4 text.
-    pub text: Vec<u8>,
+    pub text: Bytes,
     /// The same, gzipped.
-    pub text_gzip: Vec<u8>,
+    pub text_gzip: Bytes,
 }
 
 /// All snapshots' families, merged by name (one family may have samples from several accounts).
@@ -100,10 +102,10 @@ impl prometheus_client::collector::Collector for Merged {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+fn gzip(bytes: &[u8]) -> Bytes {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(bytes).expect("writing to memory");
-    e.finish().expect("writing to memory")
+    Bytes::from(e.finish().expect("writing to memory"))
 }
 
 /// Rewrites OpenMetrics text as Prometheus 0.0.4 text.
@@ -151,8 +153,8 @@ pub fn encode(snapshots: Vec<Arc<Snapshot>>) -> Exposition {
     Exposition {
         openmetrics_gzip: gzip(om.as_bytes()),
         text_gzip: gzip(text.as_bytes()),
-        openmetrics: om.into_bytes(),
-        text: text.into_bytes(),
+        openmetrics: Bytes::from(om),
+        text: Bytes::from(text),
     }
 }
 
@@ -198,7 +200,7 @@ mod tests {
     #[test]
     fn both_formats_merge_families_across_snapshots() {
         let e = encode(vec![snap("1", 1.5), snap("2", 2.0)]);
-        let om = String::from_utf8(e.openmetrics).unwrap();
+        let om = String::from_utf8(e.openmetrics.to_vec()).unwrap();
         let expected_om = "\
 # HELP liveperson_test_closed Closed
 # TYPE liveperson_test_closed counter
@@ -216,7 +218,7 @@ liveperson_test_wait_seconds{account_id=\"2\",skill_id=\"7\"} 2.0
 # EOF
 ";
         assert_eq!(om, expected_om);
-        let text = String::from_utf8(e.text).unwrap();
+        let text = String::from_utf8(e.text.to_vec()).unwrap();
         assert!(text.contains("# TYPE liveperson_test_closed_total counter\n"));
         assert!(text.contains("# TYPE liveperson_test_skill_info gauge\n"));
         assert!(!text.contains("# UNIT") && !text.contains("# EOF"));
