@@ -137,6 +137,18 @@ impl Check {
         }
     }
 
+    /// `v=1` (the default when absent) or `v=2`: whether version 2 was asked for.
+    pub fn version_1_or_2(&mut self, p: &Params) -> bool {
+        match p.get("v").filter(|s| !s.is_empty()).unwrap_or("1") {
+            "1" => false,
+            "2" => true,
+            other => {
+                self.fail(format!("v: unsupported version {other}"));
+                false
+            }
+        }
+    }
+
     /// Requires `source` (≤ 20 characters; `strict` adds `^[a-zA-Z0-9_]+$`).
     pub fn source(&mut self, p: &Params, strict: bool) {
         match p.get("source") {

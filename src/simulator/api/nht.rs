@@ -48,14 +48,7 @@ fn or_minus_one_f(v: Option<f64>) -> Value {
 pub fn nht(ctx: &Ctx<'_>) -> Reply {
     let p: &Params = ctx.params;
     let mut c = Check::default();
-    let v2 = match p.get("v").filter(|s| !s.is_empty()).unwrap_or("1") {
-        "1" => false,
-        "2" => true,
-        other => {
-            c.fail(format!("v: unsupported version {other}"));
-            false
-        }
-    };
+    let v2 = c.version_1_or_2(p);
     c.source(p, false);
     let from = time_param(&mut c, p, "fromDate", "fromMillis", parse_naive);
     let to = time_param(&mut c, p, "toDate", "toMillis", parse_naive);

@@ -75,14 +75,7 @@ fn parse(ctx: &Ctx<'_>) -> Result<Query, Vec<String>> {
     let p: &Params = ctx.params;
     let w = &ctx.engine.world;
     let mut c = Check::default();
-    let v2 = match p.get("v").filter(|s| !s.is_empty()).unwrap_or("1") {
-        "1" => false,
-        "2" => true,
-        other => {
-            c.fail(format!("v: unsupported version {other}"));
-            false
-        }
-    };
+    let v2 = c.version_1_or_2(p);
     c.source(p, false);
     let time = |c: &mut Check, name: &str| {
         let s = p.get(name).filter(|s| !s.is_empty())?;
