@@ -187,6 +187,7 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
     c.run().await;
     let clock = s.clock().unwrap().clone();
     let faults = s.faults();
+    let mut slowed = Duration::ZERO;
     for step in 1..=8 {
         clock.advance(MINUTE + 7_000);
         match step {
@@ -221,8 +222,20 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
             continue;
         }
         c.run().await;
+        if step == 2 {
+            slowed = c.ctx.client.pacing("agentManagerWorkspace");
+            assert!(
+                slowed > Duration::ZERO,
+                "429s space out the account's requests"
+            );
+        }
     }
     let snap = c.run().await;
+    let recovered = c.ctx.client.pacing("agentManagerWorkspace");
+    assert!(
+        recovered < slowed,
+        "successes recover the pace: {recovered:?} after {slowed:?}"
+    );
     let settled = |t: i64| (t - settle).div_euclid(MINUTE) * MINUTE;
     let (from, to) = (settled(start), settled(s.now()));
     assert!(to - from >= 8 * MINUTE);

@@ -163,11 +163,6 @@ impl Lp {
             telemetry,
         }
     }
-
-    /// The traffic counters.
-    pub fn telemetry(&self) -> &Arc<Telemetry> {
-        &self.telemetry
-    }
 }
 
 /// One account's view of LivePerson.
@@ -270,14 +265,6 @@ impl AccountClient {
         self.lanes
             .get(service)
             .map_or(Duration::ZERO, |l| l.pacer.spacing())
-    }
-
-    fn service_name(service: &str) -> &'static str {
-        SERVICES
-            .iter()
-            .copied()
-            .find(|s| *s == service)
-            .unwrap_or("unknown")
     }
 
     /// `scheme://host[:port]` of a service: the config override, the cached CSDS answer, or a
@@ -429,10 +416,10 @@ impl AccountClient {
     }
 
     async fn attempt(&self, call: &Call) -> Result<Answer, Attempt> {
-        let service = Self::service_name(call.service);
+        let service = call.service;
         let base = self.base_url(service).await.map_err(Attempt::Transient)?;
         let url = format!("{base}{}", call.path);
-        let lane = &self.lanes[service];
+        let lane = self.lanes.get(service).expect("calls name a CSDS service");
         let _permit = lane.concurrency.acquire().await.expect("never closed");
         lane.quota.until_ready().await;
         tokio::time::sleep_until(lane.pacer.next_start().into()).await;
