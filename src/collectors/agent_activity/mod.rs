@@ -5,9 +5,11 @@
 //! a settle horizon (`now - settle`, default 1 hour): each run reads the records of
 //! `[watermark, horizon)` (every page, offset paging of up to 5000 following
 //! `_metadata.references`), sorts each agent's records by time and sequence (pages may split an
-//! agent's records and need not be in order), skips any already replayed (by time, session and
-//! sequence), replays them, and moves the watermark to the horizon. Each agent's open state is
+//! agent's records and need not be in order), skips any already replayed, replays them, and moves the watermark to the horizon. Each agent's open state is
 //! carried across runs and accrues time up to the horizon, so the counters advance every run.
+//!
+//! A record is identified by agent, time and sequence number. The session id cannot serve: it is
+//! -1 on the first two records of every session, so (agent, session, sequence) repeats.
 //!
 //! An agent's time is counted from its first record after the exporter starts (what state it was
 //! in before is unknown). States: online, occupied (back soon) and away, away broken down by
@@ -166,8 +168,6 @@ struct Record {
     #[serde(rename = "agentUserName")]
     name: Option<String>,
     time: String,
-    #[serde(rename = "sessionId")]
-    session: Option<i64>,
     #[serde(rename = "sequenceNumber")]
     seq: Option<i64>,
     #[serde(rename = "statusType")]
@@ -199,8 +199,8 @@ struct AgentState {
     name: String,
     /// The open state (label, reason) and the time it is counted from.
     open: Option<((&'static str, String), EpochMs)>,
-    /// The last replayed record's (time, session, sequence); records sort by time and sequence.
-    last: Option<(EpochMs, i64, i64)>,
+    /// The last replayed record's (time, sequence number), the order records replay in.
+    last: Option<(EpochMs, i64)>,
 }
 
 /// Counter key: (agent or group id, counter name, state, reason).
@@ -297,29 +297,23 @@ impl Activity {
     }
 
     fn replay(&mut self, mut records: Vec<Record>) {
-        let mut parsed: Vec<(String, EpochMs, i64, i64, Record)> = records
+        let mut parsed: Vec<(String, EpochMs, i64, Record)> = records
             .drain(..)
             .filter_map(|r| {
                 let t = chrono::DateTime::parse_from_rfc3339(&r.time)
                     .ok()?
                     .timestamp_millis();
-                Some((
-                    id_text(&r.agent_id),
-                    t,
-                    r.session.unwrap_or(-1),
-                    r.seq.unwrap_or(0),
-                    r,
-                ))
+                Some((id_text(&r.agent_id), t, r.seq.unwrap_or(0), r))
             })
             .collect();
-        parsed.sort_by(|a, b| (&a.0, a.1, a.3).cmp(&(&b.0, b.1, b.3)));
-        for (agent, t, session, seq, r) in parsed {
+        parsed.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+        for (agent, t, seq, r) in parsed {
             let a = self.agents.entry(agent.clone()).or_default();
             // Already replayed (a window boundary the server includes on both sides).
-            if a.last.is_some_and(|(lt, _, ls)| (t, seq) <= (lt, ls)) {
+            if a.last.is_some_and(|last| (t, seq) <= last) {
                 continue;
             }
-            a.last = Some((t, session, seq));
+            a.last = Some((t, seq));
             a.group = r
                 .group_id
                 .as_ref()
