@@ -2,6 +2,7 @@
 //! ([`start`]), or to one collection of everything ([`once`]). The demo configuration for the
 //! embedded simulator lives here too ([`demo_config`]).
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use crate::clock::SharedClock;
 use crate::collectors::{CollectCtx, plan};
 use crate::config::{AccountConfig, Auth, Config, HttpConfig, LogConfig, Problem, Secret};
 use crate::lp::{AccountClient, Lp};
+use crate::otlp::Sink;
 use crate::scheduler::{Task, run_once, spawn};
 use crate::store::Store;
 use crate::telemetry::Telemetry;
@@ -36,25 +38,43 @@ pub struct Exporter {
     pub addr: SocketAddr,
     /// Snapshots and statistics.
     pub store: Arc<Store>,
+    /// The OTLP pipeline, when enabled.
+    pub otlp: Option<Sink>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     server: JoinHandle<()>,
 }
 
 impl Exporter {
-    /// Stops the collectors and the server and waits for them.
+    /// Stops the collectors, then pushes what OTLP has not exported yet (the collectors' last
+    /// results included), then stops the server.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for t in self.tasks {
             let _ = t.await;
         }
+        if let Some(sink) = self.otlp {
+            match sink.shutdown().await {
+                Ok(()) => tracing::info!("OTLP: final export done"),
+                Err(e) => tracing::warn!(error = %e, "OTLP: final export failed"),
+            }
+        }
         let _ = self.server.await;
     }
 }
 
+/// Collector tasks, the store they publish to, the traffic counters and the bounds of the
+/// histograms they emit.
+struct Prepared {
+    tasks: Vec<Task>,
+    store: Store,
+    telemetry: Arc<Telemetry>,
+    histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
+}
+
 /// Every account's collector tasks (on one HTTP client and its traffic counters), and the store
 /// they publish to.
-fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<(Vec<Task>, Store)> {
+fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<Prepared> {
     let telemetry = Arc::new(Telemetry::default());
     let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
     let clients: Vec<Arc<AccountClient>> = cfg
@@ -66,6 +86,7 @@ fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<(Vec<Task>, Stor
         let lines: Vec<String> = p.iter().map(|x| x.to_string()).collect();
         anyhow::anyhow!("{}", lines.join("\n"))
     })?;
+    let histogram_bounds = crate::collectors::histogram_bounds(&planned);
     let tasks = planned
         .into_iter()
         .map(|p| Task {
@@ -75,21 +96,39 @@ fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<(Vec<Task>, Stor
             client: clients[p.account].clone(),
         })
         .collect();
-    Ok((
+    Ok(Prepared {
         tasks,
-        Store::new(clock.clone(), telemetry, cfg.gauge_max_age),
-    ))
+        store: Store::new(clock.clone(), telemetry.clone(), cfg.gauge_max_age),
+        telemetry,
+        histogram_bounds,
+    })
 }
 
 /// Starts collecting and serving. Errors are configuration problems or a failed bind.
 pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> {
-    let (tasks, store) = prepare(&cfg, &clock)?;
+    let Prepared {
+        tasks,
+        store,
+        telemetry,
+        histogram_bounds,
+    } = prepare(&cfg, &clock)?;
     let store = Arc::new(store);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
+    let otlp = if cfg.otlp.enabled {
+        Some(crate::otlp::start(
+            &cfg.otlp,
+            store.clone(),
+            telemetry,
+            clock.clone(),
+            histogram_bounds,
+        )?)
+    } else {
+        None
+    };
     let (shutdown, rx) = watch::channel(false);
     let tasks = spawn(tasks, store.clone(), clock, rx.clone());
-    let router = crate::http::router(store.clone());
+    let router = crate::http::router(store.clone(), cfg.metrics_endpoint);
     let mut stop = rx;
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, router)
@@ -101,6 +140,7 @@ pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> 
     Ok(Exporter {
         addr,
         store,
+        otlp,
         shutdown,
         tasks,
         server,
@@ -110,7 +150,7 @@ pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> 
 /// Runs every enabled collector once; returns the Prometheus text and the failures
 /// (`account/collector: error`).
 pub async fn once(cfg: Config, clock: SharedClock) -> anyhow::Result<(String, Vec<String>)> {
-    let (tasks, store) = prepare(&cfg, &clock)?;
+    let Prepared { tasks, store, .. } = prepare(&cfg, &clock)?;
     let mut failures = Vec::new();
     for mut t in tasks {
         let ctx = CollectCtx {
@@ -147,6 +187,8 @@ pub fn demo_config(
     });
     Config {
         listen,
+        metrics_endpoint: true,
+        otlp: crate::otlp::OtlpConfig::default(),
         log: LogConfig::default(),
         http: HttpConfig::default(),
         gauge_max_age: std::time::Duration::from_secs(300),

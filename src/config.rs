@@ -250,6 +250,10 @@ pub struct AccountConfig {
 pub struct Config {
     /// Address of `/metrics`, `/healthz`, `/readyz` and `/`.
     pub listen: SocketAddr,
+    /// Whether `/metrics` is served (off for a push-only sidecar; the health endpoints stay).
+    pub metrics_endpoint: bool,
+    /// OTLP push.
+    pub otlp: crate::otlp::OtlpConfig,
     /// Logging.
     pub log: LogConfig,
     /// HTTP client.
@@ -264,6 +268,10 @@ pub struct Config {
 struct Top {
     #[serde(default = "default_listen")]
     listen: SocketAddr,
+    #[serde(default = "yes")]
+    metrics_endpoint: bool,
+    #[serde(default)]
+    otlp: Value,
     #[serde(default)]
     log: Value,
     #[serde(default)]
@@ -276,6 +284,10 @@ struct Top {
 
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([0, 0, 0, 0], 9477))
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_gauge_max_age() -> Duration {
@@ -306,10 +318,10 @@ struct RawAuth {
 
 /// A secret as the file gives it: inline, `_env` or `_file`.
 #[derive(Deserialize, Default)]
-struct RawSecret {
-    value: Option<String>,
-    env: Option<String>,
-    file: Option<String>,
+pub(crate) struct RawSecret {
+    pub(crate) value: Option<String>,
+    pub(crate) env: Option<String>,
+    pub(crate) file: Option<String>,
 }
 
 macro_rules! raw_secrets {
@@ -345,7 +357,12 @@ raw_secrets!(RawOAuth2 {
     client_secret, client_secret_env, client_secret_file;
 });
 
-fn resolve_secret(raw: RawSecret, path: &str, problems: &mut Problems) -> Option<Secret> {
+/// Reads a secret given inline, as `<path>_env` or as `<path>_file`.
+pub(crate) fn resolve_secret(
+    raw: RawSecret,
+    path: &str,
+    problems: &mut Problems,
+) -> Option<Secret> {
     match (raw.value, raw.env, raw.file) {
         (Some(v), None, None) if !v.is_empty() => Some(Secret(v)),
         (None, Some(var), None) => match std::env::var(&var) {
@@ -464,6 +481,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             listen: default_listen(),
+            metrics_endpoint: true,
+            otlp: crate::otlp::OtlpConfig::default(),
             log: LogConfig::default(),
             http: HttpConfig::default(),
             gauge_max_age: default_gauge_max_age(),
@@ -528,6 +547,14 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
     if http.requests_per_minute == 0 {
         problems.add("http.requests_per_minute", "must be at least 1");
     }
+    let otlp =
+        crate::otlp::config::read(top.otlp, &crate::otlp::config::process_env, &mut problems);
+    if !top.metrics_endpoint && !otlp.enabled {
+        problems.add(
+            "metrics_endpoint",
+            "with /metrics off, otlp.enabled must be true, or nothing is exported",
+        );
+    }
     if top.accounts.is_empty() {
         problems.add("accounts", "at least one account is required");
     }
@@ -546,6 +573,8 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
     }
     let cfg = Config {
         listen: top.listen,
+        metrics_endpoint: top.metrics_endpoint,
+        otlp,
         log,
         http,
         gauge_max_age: top.gauge_max_age,

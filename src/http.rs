@@ -1,5 +1,6 @@
 //! The exporter's HTTP endpoints: `/metrics` (OpenMetrics when asked for, Prometheus text otherwise,
-//! gzipped when accepted), `/healthz`, `/readyz` and a small landing page at `/`.
+//! gzipped when accepted), `/healthz`, `/readyz` and a small landing page at `/`. A push-only
+//! exporter (`metrics_endpoint: false`) keeps everything but `/metrics`, which then answers 404.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -14,10 +15,20 @@ use crate::collectors::REGISTRY;
 use crate::metrics::exposition::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
 use crate::store::Store;
 
-/// The routes, over `store`.
-pub fn router(store: Arc<Store>) -> Router {
+/// The routes, over `store`; `/metrics` only if `serve_metrics`.
+pub fn router(store: Arc<Store>, serve_metrics: bool) -> Router {
+    let metrics_route = if serve_metrics {
+        get(metrics)
+    } else {
+        get(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "/metrics is turned off (metrics_endpoint: false); metrics are pushed over OTLP\n",
+            )
+        })
+    };
     Router::new()
-        .route("/metrics", get(metrics))
+        .route("/metrics", metrics_route)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/", get(landing))

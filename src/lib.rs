@@ -12,6 +12,7 @@ pub mod config;
 pub mod http;
 pub mod lp;
 pub mod metrics;
+pub mod otlp;
 pub mod scheduler;
 pub mod self_metrics;
 pub mod simulator;

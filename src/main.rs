@@ -55,6 +55,10 @@ struct DemoArgs {
     /// Seed of the simulated contact center.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Also push over OTLP, set up by the standard OTEL_EXPORTER_OTLP_* variables (default
+    /// http/protobuf to http://localhost:4318/v1/metrics); the endpoint must be loopback.
+    #[arg(long)]
+    otlp: bool,
 }
 
 #[derive(clap::Args)]
@@ -158,6 +162,36 @@ async fn run(cfg: Config, clock: SharedClock) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's OTLP settings: from the standard variables, to a loopback endpoint only.
+fn demo_otlp() -> anyhow::Result<liveperson_exporter::otlp::OtlpConfig> {
+    use liveperson_exporter::otlp::config;
+    let mut problems = liveperson_exporter::config::Problems::default();
+    let otlp = config::read(
+        serde_json::json!({"enabled": true}),
+        &config::process_env,
+        &mut problems,
+    );
+    if let Some(p) = problems.0.first() {
+        bail!("{p}");
+    }
+    let host = reqwest::Url::parse(&otlp.endpoint)?
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_string();
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        bail!(
+            "the demo pushes OTLP to loopback only, got {}",
+            otlp.endpoint
+        );
+    }
+    Ok(otlp)
+}
+
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     if !args.listen.ip().is_loopback() {
         bail!("--listen must be a loopback address, got {}", args.listen);
@@ -175,12 +209,15 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let sim = simulator::start(simulate_config(&sim_args)?)
         .await
         .context("starting the simulator")?;
-    let cfg = app::demo_config(
+    let mut cfg = app::demo_config(
         args.listen,
         &sim.csds_url(),
         &sim.account_ids(),
         &sim.shared.credentials.oauth1,
     );
+    if args.otlp {
+        cfg.otlp = demo_otlp()?;
+    }
     let exporter = app::start(cfg, sim.shared.clock.clone())
         .await
         .with_context(|| format!("starting the exporter on {}", args.listen))?;

@@ -104,8 +104,33 @@ pub static CSDS_FAILURES: MetricSpec = MetricSpec {
     labels: &["account_id", "service"],
 };
 
+/// OTLP exports.
+pub static OTLP_EXPORTS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_otlp_exports",
+    help: "OTLP exports by result (success or failure); present when OTLP is enabled",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["result"],
+};
+/// Last successful OTLP export.
+pub static OTLP_LAST_SUCCESS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_otlp_last_success_timestamp",
+    help: "Unix time of the last successful OTLP export",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// Series merged into the SDK's overflow point.
+pub static OTLP_OVER_LIMIT: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_otlp_series_over_limit",
+    help: "Series of a metric beyond otlp.cardinality_limit at the last OTLP collection, merged into an overflow point",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["metric"],
+};
+
 /// Every self metric.
-pub static ALL: [&MetricSpec; 12] = [
+pub static ALL: [&MetricSpec; 15] = [
     &BUILD,
     &UP,
     &DURATION,
@@ -118,6 +143,9 @@ pub static ALL: [&MetricSpec; 12] = [
     &RATE_LIMITED,
     &CSDS_LOOKUPS,
     &CSDS_FAILURES,
+    &OTLP_EXPORTS,
+    &OTLP_LAST_SUCCESS,
+    &OTLP_OVER_LIMIT,
 ];
 
 /// What the store knows about one collector of one account.
@@ -178,6 +206,18 @@ pub fn snapshot(runs: &[RunStats], traffic: &TelemetryView) -> Result<Arc<Snapsh
     for ((account, service), (n, failed)) in &traffic.csds_lookups {
         b.add(&CSDS_LOOKUPS, &[account, service], Some(*n as f64))?;
         b.add(&CSDS_FAILURES, &[account, service], Some(*failed as f64))?;
+    }
+    if let Some(otlp) = &traffic.otlp {
+        b.add(&OTLP_EXPORTS, &["success"], Some(otlp.succeeded as f64))?;
+        b.add(&OTLP_EXPORTS, &["failure"], Some(otlp.failed as f64))?;
+        b.add(
+            &OTLP_LAST_SUCCESS,
+            &[],
+            otlp.last_success_ms.map(|t| t as f64 / 1000.0),
+        )?;
+        for (metric, n) in &otlp.over_limit {
+            b.add(&OTLP_OVER_LIMIT, &[metric], Some(*n as f64))?;
+        }
     }
     Ok(b.build())
 }

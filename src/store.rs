@@ -2,8 +2,9 @@
 //! exposition encoded from them.
 //!
 //! Every finished run calls [`Store::publish`], which re-encodes the exposition at once (both
-//! formats, plain and gzipped) and swaps it in; `/metrics` only copies ready bytes and never waits on
-//! LivePerson. A failed run keeps the collector's last snapshot: its counters stay, its gauges stay
+//! formats, plain and gzipped) and swaps it in together with the snapshots it was encoded from
+//! ([`Published`]); `/metrics` only copies ready bytes and never waits on LivePerson, and the OTLP
+//! sink reads the very same snapshots. A failed run keeps the collector's last snapshot: its counters stay, its gauges stay
 //! until `gauge_max_age` after the last success and are then dropped.
 
 use std::collections::BTreeMap;
@@ -21,6 +22,16 @@ use crate::metrics::snapshot::Snapshot;
 use crate::self_metrics::{self, RunStats};
 use crate::telemetry::Telemetry;
 
+/// What the store exposes at one moment: the snapshots (collectors' and the self metrics) and the
+/// exposition encoded from exactly them.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// The exposed snapshots.
+    pub snapshots: Vec<Arc<Snapshot>>,
+    /// Their encoding for `/metrics`.
+    pub exposition: Arc<Exposition>,
+}
+
 #[derive(Debug, Default)]
 struct Slot {
     stats: RunStats,
@@ -33,7 +44,7 @@ pub struct Store {
     telemetry: Arc<Telemetry>,
     gauge_max_age_ms: i64,
     slots: Mutex<BTreeMap<(String, &'static str), Slot>>,
-    exposition: ArcSwap<Exposition>,
+    published: ArcSwap<Published>,
     generation: watch::Sender<u64>,
 }
 
@@ -45,7 +56,7 @@ impl Store {
             telemetry,
             gauge_max_age_ms: gauge_max_age.as_millis() as i64,
             slots: Mutex::new(BTreeMap::new()),
-            exposition: ArcSwap::from_pointee(Exposition::default()),
+            published: ArcSwap::from_pointee(Published::default()),
             generation: watch::channel(0).0,
         };
         store.rebuild();
@@ -140,13 +151,22 @@ impl Store {
             Ok(s) => snaps.push(s),
             Err(e) => tracing::error!(error = %e, "self metrics"),
         }
-        self.exposition.store(Arc::new(encode(snaps)));
+        let exposition = Arc::new(encode(snaps.clone()));
+        self.published.store(Arc::new(Published {
+            snapshots: snaps,
+            exposition,
+        }));
         self.generation.send_modify(|g| *g += 1);
     }
 
     /// The current exposition.
     pub fn exposition(&self) -> Arc<Exposition> {
-        self.exposition.load_full()
+        self.published.load().exposition.clone()
+    }
+
+    /// The current snapshots with their exposition.
+    pub fn published(&self) -> Arc<Published> {
+        self.published.load_full()
     }
 
     /// Run statistics of every collector.

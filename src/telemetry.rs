@@ -1,6 +1,7 @@
-//! The exporter's own counters about its LivePerson traffic: requests by API and status code,
-//! retries, rate-limited answers, CSDS lookups and failures. The client updates them; the store
-//! renders them into the `liveperson_exporter_*` families.
+//! The exporter's own counters about its traffic: LivePerson requests by API and status code,
+//! retries, rate-limited answers, CSDS lookups and failures (updated by the client), and OTLP
+//! exports (updated by the OTLP sink). The store renders them into the `liveperson_exporter_*`
+//! families.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,20 @@ pub struct Telemetry {
     retries: Mutex<BTreeMap<ApiKey, u64>>,
     rate_limited: Mutex<BTreeMap<ApiKey, u64>>,
     csds_lookups: Mutex<BTreeMap<ApiKey, (u64, u64)>>,
+    otlp: Mutex<Option<OtlpStats>>,
+}
+
+/// What the OTLP sink reports about its exports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OtlpStats {
+    /// Successful exports.
+    pub succeeded: u64,
+    /// Failed exports.
+    pub failed: u64,
+    /// Epoch ms of the last successful export.
+    pub last_success_ms: Option<i64>,
+    /// Series beyond the cardinality limit at the last collection, by metric (OTLP name).
+    pub over_limit: BTreeMap<String, u64>,
 }
 
 /// A copy of the counters.
@@ -29,6 +44,8 @@ pub struct TelemetryView {
     pub rate_limited: BTreeMap<ApiKey, u64>,
     /// CSDS lookups and failures by (account, service).
     pub csds_lookups: BTreeMap<ApiKey, (u64, u64)>,
+    /// OTLP export statistics, when OTLP is enabled.
+    pub otlp: Option<OtlpStats>,
 }
 
 impl Telemetry {
@@ -66,6 +83,33 @@ impl Telemetry {
         e.1 += failed as u64;
     }
 
+    /// Marks OTLP as enabled, so its statistics are exposed (from zero).
+    pub fn otlp_enabled(&self) {
+        self.otlp.lock().get_or_insert_with(OtlpStats::default);
+    }
+
+    /// Counts one OTLP export; `now_ms` is the time of a success.
+    pub fn otlp_export(&self, ok: bool, now_ms: i64) {
+        let mut g = self.otlp.lock();
+        let s = g.get_or_insert_with(OtlpStats::default);
+        if ok {
+            s.succeeded += 1;
+            s.last_success_ms = Some(now_ms);
+        } else {
+            s.failed += 1;
+        }
+    }
+
+    /// Records the series beyond the cardinality limit of each metric at the last collection;
+    /// returns the previous figures.
+    pub fn otlp_over_limit(&self, over: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+        let mut g = self.otlp.lock();
+        std::mem::replace(
+            &mut g.get_or_insert_with(OtlpStats::default).over_limit,
+            over,
+        )
+    }
+
     /// A copy of every counter.
     pub fn view(&self) -> TelemetryView {
         TelemetryView {
@@ -73,6 +117,7 @@ impl Telemetry {
             retries: self.retries.lock().clone(),
             rate_limited: self.rate_limited.lock().clone(),
             csds_lookups: self.csds_lookups.lock().clone(),
+            otlp: self.otlp.lock().clone(),
         }
     }
 }

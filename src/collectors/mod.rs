@@ -5,6 +5,7 @@
 //! once. The registry below is the single list of collectors: it drives the config sections, the
 //! enable switches, `check-config` and the README's metrics table.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +65,11 @@ pub trait Collector: Send {
         &'a mut self,
         ctx: &'a CollectCtx,
     ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>>;
+
+    /// The bucket upper bounds (without `+Inf`) of each histogram it emits.
+    fn histogram_bounds(&self) -> Vec<(&'static MetricSpec, Vec<f64>)> {
+        Vec::new()
+    }
 }
 
 /// When and how long a collector runs.
@@ -168,11 +174,44 @@ pub fn plan(cfg: &Config) -> Result<Vec<Planned>, Vec<Problem>> {
             }
         }
     }
+    if cfg.otlp.enabled {
+        // An OTLP histogram stream has one set of bounds, so every account must agree.
+        let mut first: BTreeMap<&str, (&str, Vec<f64>)> = BTreeMap::new();
+        for p in &out {
+            for (spec, bounds) in p.built.collector.histogram_bounds() {
+                let path = &cfg.accounts[p.account].path;
+                match first.get(spec.name) {
+                    None => {
+                        first.insert(spec.name, (path, bounds));
+                    }
+                    Some((other, b)) if *b != bounds => problems.add(
+                        join(&join(path, "collectors"), p.entry.name),
+                        format!(
+                            "histogram buckets differ from {other}'s; with otlp enabled every \
+                             account must use the same buckets (one OTLP histogram has one set)"
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
     if problems.0.is_empty() {
         Ok(out)
     } else {
         Err(problems.0)
     }
+}
+
+/// The bucket bounds of every histogram metric the planned collectors emit.
+pub fn histogram_bounds(planned: &[Planned]) -> BTreeMap<&'static str, Vec<f64>> {
+    let mut out = BTreeMap::new();
+    for p in planned {
+        for (spec, bounds) in p.built.collector.histogram_bounds() {
+            out.entry(spec.name).or_insert(bounds);
+        }
+    }
+    out
 }
 
 /// A collector's config section: its own settings plus the common `enabled`, `interval` and

@@ -244,4 +244,15 @@ impl Aht {
     }
 }
 
-collector_via_run!(Aht);
+impl super::Collector for Aht {
+    fn collect<'a>(
+        &'a mut self,
+        ctx: &'a CollectCtx,
+    ) -> futures_util::future::BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
+        futures_util::FutureExt::boxed(self.run(ctx))
+    }
+
+    fn histogram_bounds(&self) -> Vec<(&'static MetricSpec, Vec<f64>)> {
+        vec![(&HANDLE_TIME, self.bounds.clone())]
+    }
+}
