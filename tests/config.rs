@@ -37,6 +37,19 @@ fn the_documented_example_loads() {
 }
 
 #[test]
+fn the_sidecar_example_loads() {
+    let sidecar = root().join("config/sidecar.yaml");
+    let creds = [
+        ("LP_CONSUMER_KEY", "k"),
+        ("LP_CONSUMER_SECRET", "s"),
+        ("LP_TOKEN", "t"),
+        ("LP_TOKEN_SECRET", "ts"),
+    ];
+    let (code, out) = check(&sidecar, &creds);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
 fn every_fixture_passes_or_names_its_keys() {
     let dir = root().join("tests/fixtures/config");
     let mut seen = 0;
@@ -71,7 +84,7 @@ fn every_fixture_passes_or_names_its_keys() {
         }
         seen += 1;
     }
-    assert!(seen >= 7);
+    assert!(seen >= 9);
 }
 
 #[test]

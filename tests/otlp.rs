@@ -698,3 +698,33 @@ async fn an_unreachable_endpoint_is_counted_and_logged_and_metrics_keep_working(
         exporter.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_only_sidecar_serves_health_but_not_metrics() {
+    let (endpoint, received) = receiver(Protocol::Grpc).await;
+    let mut sim_cfg = SimConfig::for_tests(64);
+    sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
+    let sim = support::sim(sim_cfg).await.sim;
+    let mut cfg = support::exporter_config(&sim);
+    cfg.metrics_endpoint = false;
+    cfg.otlp = otlp_config(Protocol::Grpc, endpoint, Temporality::Cumulative);
+    let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
+    let s = Setup {
+        sim,
+        exporter,
+        received,
+        http: reqwest::Client::new(),
+    };
+    s.steps(1).await;
+    let get = |path: &str| reqwest::get(format!("http://{}{path}", s.exporter.addr));
+    assert_eq!(get("/metrics").await.unwrap().status(), 404);
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    s.flush().await;
+    let (otlp, _) = samples_from_otlp(&s.received.requests.lock());
+    assert!(
+        otlp.keys()
+            .any(|k| k.0 == "liveperson_skill_queue_conversations")
+    );
+    s.exporter.stop().await;
+}
