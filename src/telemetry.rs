@@ -101,13 +101,21 @@ impl Telemetry {
     }
 
     /// Records the series beyond the cardinality limit of each metric at the last collection;
-    /// returns the previous figures.
-    pub fn otlp_over_limit(&self, over: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    /// returns the metrics that were not over it before. A metric that was over it once keeps its
+    /// figure, at 0 once back under, so an alert on it can resolve.
+    pub fn otlp_over_limit(&self, over: &BTreeMap<String, u64>) -> Vec<String> {
         let mut g = self.otlp.lock();
-        std::mem::replace(
-            &mut g.get_or_insert_with(OtlpStats::default).over_limit,
-            over,
-        )
+        let known = &mut g.get_or_insert_with(OtlpStats::default).over_limit;
+        let newly = over
+            .keys()
+            .filter(|m| known.get(*m).copied().unwrap_or(0) == 0)
+            .cloned()
+            .collect();
+        for n in known.values_mut() {
+            *n = 0;
+        }
+        known.extend(over.iter().map(|(m, n)| (m.clone(), *n)));
+        newly
     }
 
     /// A copy of every counter.

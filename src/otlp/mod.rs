@@ -134,29 +134,18 @@ impl Reader {
                 *series.entry(name).or_default() += family.samples.len() + family.histograms.len();
             }
         }
-        let mut over = BTreeMap::new();
-        for (name, n) in series {
-            if n > self.limit {
-                over.insert(name, (n - self.limit) as u64);
-            }
+        let over: BTreeMap<String, u64> = self
+            .specs
+            .iter()
+            .filter_map(|spec| {
+                let n = *series.get(spec.name)?;
+                (n > self.limit).then(|| (names::otel_name(spec), (n - self.limit) as u64))
+            })
+            .collect();
+        for metric in self.telemetry.otlp_over_limit(&over) {
+            tracing::warn!(metric = %metric, over = over[&metric], limit = self.limit,
+                "OTLP: series beyond otlp.cardinality_limit are merged into the overflow point; raise the limit");
         }
-        let mut report: BTreeMap<String, u64> = BTreeMap::new();
-        for spec in &self.specs {
-            if let Some(n) = over.get(spec.name) {
-                report.insert(names::otel_name(spec), *n);
-            }
-        }
-        let before = self.telemetry.otlp_over_limit(BTreeMap::new());
-        for (metric, n) in &report {
-            if before.get(metric).copied().unwrap_or(0) == 0 {
-                tracing::warn!(metric = %metric, over = n, limit = self.limit,
-                    "OTLP: series beyond otlp.cardinality_limit are merged into the overflow point; raise the limit");
-            }
-        }
-        // Metrics that were over once keep a series (0 once back under), so alerts can resolve.
-        let mut merged: BTreeMap<String, u64> = before.into_keys().map(|k| (k, 0)).collect();
-        merged.extend(report);
-        self.telemetry.otlp_over_limit(merged);
         *self.pinned.lock() = published;
     }
 
@@ -169,10 +158,11 @@ impl Reader {
                 };
                 for h in &family.histograms {
                     let counts: Vec<u64> = h.buckets.iter().map(|b| b.1).collect();
-                    let bounds: Vec<f64> = h.buckets[..h.buckets.len() - 1]
-                        .iter()
-                        .map(|b| b.0)
-                        .collect();
+                    // Every bucket's upper bound but the last one's, +Inf.
+                    let Some((_, finite)) = h.buckets.split_last() else {
+                        continue;
+                    };
+                    let bounds: Vec<f64> = finite.iter().map(|b| b.0).collect();
                     let entry = fed
                         .entry((name, h.labels.clone()))
                         .or_insert_with(|| (vec![0; counts.len()], 0.0));
