@@ -331,19 +331,21 @@ pub fn start(
         .build();
 
     let limit = cfg.cardinality_limit;
-    let bounds = histogram_bounds.clone();
     let specs = all_specs();
-    let histogram_names: HashMap<String, &'static str> = specs
+    // Bucket bounds by instrument name.
+    let bounds: HashMap<String, Vec<f64>> = specs
         .iter()
         .filter(|s| s.kind == Kind::Histogram)
-        .map(|s| (names::otel_name(s), s.name))
+        .map(|s| {
+            let b = histogram_bounds.get(s.name).cloned().unwrap_or_default();
+            (names::otel_name(s), b)
+        })
         .collect();
     let view = move |i: &Instrument| {
         let mut stream = Stream::builder().with_cardinality_limit(limit);
         if i.kind() == InstrumentKind::Histogram {
-            let base = histogram_names.get(i.name())?;
             stream = stream.with_aggregation(Aggregation::ExplicitBucketHistogram {
-                boundaries: bounds.get(base).cloned().unwrap_or_default(),
+                boundaries: bounds.get(i.name())?.clone(),
                 // Min and max would describe replayed stand-ins, not real observations.
                 record_min_max: false,
             });
