@@ -168,7 +168,8 @@ pub async fn once(cfg: Config, clock: SharedClock) -> anyhow::Result<(String, Ve
 }
 
 /// The configuration `demo` runs: every simulated account with the demo OAuth 1.0a keys, CSDS at
-/// `csds_url`, every collector on short intervals so the numbers move while you watch.
+/// `csds_url`, every collector on short intervals so the numbers move while you watch, with the
+/// opt-in per-agent views (agent_view, agent_info) on so every dashboard panel has data.
 pub fn demo_config(
     listen: SocketAddr,
     csds_url: &str,
@@ -176,7 +177,7 @@ pub fn demo_config(
     keys: &crate::simulator::auth::OAuth1Keys,
 ) -> Config {
     let collectors = serde_json::json!({
-        "key_messaging_metrics": {"interval": "30s", "timeout": "25s", "settle_delay": "1m"},
+        "key_messaging_metrics": {"interval": "30s", "timeout": "25s", "settle_delay": "1m", "agent_view": true},
         "messaging_queue_health": {"interval": "15s", "timeout": "10s"},
         "messaging_conversation": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
         "engagement_activity": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},

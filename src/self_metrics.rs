@@ -190,8 +190,13 @@ pub fn snapshot(runs: &[RunStats], traffic: &TelemetryView) -> Result<Arc<Snapsh
         )?;
         b.add(&SERIES, &key, Some(r.series as f64))?;
         b.add(&SKIPPED, &key, Some(r.skipped as f64))?;
-        for (t, n) in &r.errors {
-            b.add(&ERRORS, &[r.collector, &r.account, t], Some(*n as f64))?;
+        let mut errors: std::collections::BTreeMap<&str, u64> = crate::collectors::ERROR_TYPES
+            .iter()
+            .map(|t| (*t, 0))
+            .collect();
+        errors.extend(&r.errors);
+        for (t, n) in errors {
+            b.add(&ERRORS, &[r.collector, &r.account, t], Some(n as f64))?;
         }
     }
     for ((account, api, code), n) in &traffic.requests {
@@ -220,4 +225,34 @@ pub fn snapshot(runs: &[RunStats], traffic: &TelemetryView) -> Result<Arc<Snapsh
         }
     }
     Ok(b.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::Telemetry;
+
+    #[test]
+    fn failure_and_throttling_counters_start_at_zero() {
+        let telemetry = Telemetry::default();
+        telemetry.request("7", "kmm_metrics", Some(200));
+        let mut run = RunStats {
+            collector: "key_messaging_metrics",
+            account: "7".into(),
+            last_ok: Some(false),
+            ..RunStats::default()
+        };
+        run.errors.insert("rate_limited", 2);
+        let s = snapshot(&[run], &telemetry.view()).unwrap();
+        let key = ["key_messaging_metrics", "7"];
+        for t in crate::collectors::ERROR_TYPES {
+            let want = if t == "rate_limited" { 2.0 } else { 0.0 };
+            assert_eq!(s.value(&ERRORS, &[key[0], key[1], t]), Some(want), "{t}");
+        }
+        assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(0.0));
+        assert_eq!(s.value(&RETRIES, &["7", "kmm_metrics"]), Some(0.0));
+        telemetry.request("7", "kmm_metrics", Some(429));
+        let s = snapshot(&[], &telemetry.view()).unwrap();
+        assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(1.0));
+    }
 }

@@ -57,13 +57,17 @@ impl Telemetry {
             .lock()
             .entry((account.to_string(), api, code))
             .or_default() += 1;
-        if status == Some(429) {
-            *self
-                .rate_limited
-                .lock()
-                .entry((account.to_string(), api))
-                .or_default() += 1;
-        }
+        // Retries and 429s of an API start at zero with its first request, so their first
+        // occurrence shows as an increase instead of a new series.
+        *self
+            .rate_limited
+            .lock()
+            .entry((account.to_string(), api))
+            .or_default() += (status == Some(429)) as u64;
+        self.retries
+            .lock()
+            .entry((account.to_string(), api))
+            .or_default();
     }
 
     /// Counts one retry.

@@ -32,8 +32,23 @@ pub enum CollectError {
     Emit(#[from] EmitError),
 }
 
+/// Every value `CollectError::error_type` returns. The self metrics start each at zero, so the
+/// first failure of a kind shows as an increase instead of a new series.
+pub const ERROR_TYPES: [&str; 10] = [
+    "auth",
+    "rate_limited",
+    "server_error",
+    "bad_request",
+    "timeout",
+    "connection",
+    "decode",
+    "too_large",
+    "csds",
+    "internal",
+];
+
 impl CollectError {
-    /// A low-cardinality label value.
+    /// A low-cardinality label value, one of [`ERROR_TYPES`].
     pub fn error_type(&self) -> &'static str {
         match self {
             CollectError::Api(e) => e.error_type(),
