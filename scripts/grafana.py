@@ -1,0 +1,1479 @@
+#!/usr/bin/env python3
+"""Writes the Grafana side of liveperson-exporter from one place:
+
+- the five dashboards in dashboards/*.json (Grafana dashboard JSON, schemaVersion 42), and
+- the Grafana-managed alert rules in dashboards/provisioning/alerting/liveperson-alerts.yaml,
+  derived from the Prometheus alerts in config/alerts/liveperson.rules.yml (same names, queries,
+  thresholds, pending periods, labels and annotations).
+
+Run it after changing a dashboard here or a rule or threshold in the rules file:
+
+    python3 scripts/grafana.py          # rewrite the files
+    python3 scripts/grafana.py --check  # exit 1 if a file on disk differs (the test suite runs this)
+
+Needs PyYAML. Every dashboard query filters by the `account_id` and `skill` variables where the
+metric has those labels, and picks the data source through the `datasource` variable.
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARDS = ROOT / "dashboards"
+RULES = ROOT / "config" / "alerts" / "liveperson.rules.yml"
+GRAFANA_ALERTS = DASHBOARDS / "provisioning" / "alerting" / "liveperson-alerts.yaml"
+# The uid of the data source dashboards/provisioning/datasources/prometheus.yaml provisions; the
+# Grafana-managed alert rules query it (dashboards use the `datasource` variable instead).
+ALERT_DATASOURCE_UID = "liveperson-prometheus"
+SCHEMA_VERSION = 42
+TAG = "liveperson"
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+A = 'account_id=~"$account_id"'
+AS = 'account_id=~"$account_id", skill_id=~"$skill"'
+
+# ---------------------------------------------------------------------------------------------
+# Panel building blocks
+# ---------------------------------------------------------------------------------------------
+
+
+def q(expr, legend="__auto", instant=False, table=False, heatmap=False):
+    """One Prometheus query of a panel."""
+    fmt = "table" if table else "heatmap" if heatmap else "time_series"
+    return {
+        "datasource": DS,
+        "editorMode": "code",
+        "expr": expr,
+        "format": fmt,
+        "instant": instant or table,
+        "legendFormat": legend,
+        "range": not (instant or table),
+    }
+
+
+def steps(*pairs):
+    """Threshold steps: a base colour, then (value, colour) pairs."""
+    base, *rest = pairs
+    return {
+        "mode": "absolute",
+        "steps": [{"color": base, "value": None}]
+        + [{"color": c, "value": v} for v, c in rest],
+    }
+
+
+def mapping(values):
+    """Value mappings from {value: (text, colour)}."""
+    return [
+        {
+            "type": "value",
+            "options": {
+                str(v): {"text": t, "color": c, "index": i}
+                for i, (v, (t, c)) in enumerate(values.items())
+            },
+        }
+    ]
+
+
+def by_name(name, **props):
+    """A field override by display name."""
+    return {
+        "matcher": {"id": "byName", "options": name},
+        "properties": [{"id": k, "value": v} for k, v in props.items()],
+    }
+
+
+THRESHOLD_LINE = {  # how a `alert threshold` series is drawn: a dashed red line
+    "color": {"mode": "fixed", "fixedColor": "red"},
+    "custom.lineStyle": {"fill": "dash", "dash": [10, 10]},
+    "custom.fillOpacity": 0,
+    "custom.stacking": {"mode": "none", "group": "A"},
+}
+
+
+def threshold_line(record):
+    """A query drawing an alert threshold from the rules' thresholds group (empty without them)."""
+    return q(f"max({record})", "alert threshold")
+
+
+def panel(kind, title, description, targets, w, h, unit=None, **extra):
+    p = {
+        "type": kind,
+        "title": title,
+        "description": description,
+        "datasource": DS,
+        "targets": [dict(t, refId=chr(ord("A") + i)) for i, t in enumerate(targets)],
+        "fieldConfig": {"defaults": {}, "overrides": extra.pop("overrides", [])},
+        "options": {},
+        "_size": (w, h),
+    }
+    d = p["fieldConfig"]["defaults"]
+    if unit:
+        d["unit"] = unit
+    for key in ("min", "max", "decimals", "mappings", "thresholds", "color", "noValue"):
+        if key in extra:
+            d[key] = extra.pop(key)
+    if "links" in extra:
+        p["links"] = extra.pop("links")
+    if "transformations" in extra:
+        p["transformations"] = extra.pop("transformations")
+    d.setdefault("thresholds", steps("green"))
+    p["options"].update(extra.pop("options", {}))
+    d["custom"] = extra.pop("custom", {})
+    assert not extra, f"{title}: unknown settings {sorted(extra)}"
+    return p
+
+
+def timeseries(title, description, targets, unit, w=12, h=8, stack=False, **extra):
+    custom = {
+        "drawStyle": "line",
+        "lineInterpolation": "linear",
+        "lineWidth": 1,
+        "fillOpacity": 20 if stack else 0,
+        "showPoints": "never",
+        "spanNulls": False,
+        "stacking": {"mode": "normal" if stack else "none", "group": "A"},
+        "axisSoftMin": 0,
+    }
+    options = {
+        "legend": {
+            "displayMode": "table",
+            "placement": "right" if w >= 12 else "bottom",
+            "showLegend": True,
+            "calcs": ["lastNotNull", "max"],
+            "sortBy": "Last *",
+            "sortDesc": True,
+        },
+        "tooltip": {"mode": "multi", "sort": "desc"},
+    }
+    overrides = extra.pop("overrides", [])
+    if any(t["legendFormat"] == "alert threshold" for t in targets):
+        overrides.append(by_name("alert threshold", **THRESHOLD_LINE))
+    return panel(
+        "timeseries",
+        title,
+        description,
+        targets,
+        w,
+        h,
+        unit,
+        custom=custom,
+        options=options,
+        overrides=overrides,
+        **extra,
+    )
+
+
+def stat(title, description, targets, unit, w=4, h=5, graph=True, **extra):
+    options = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "colorMode": "value",
+        "graphMode": "area" if graph else "none",
+        "justifyMode": "auto",
+        "orientation": "auto",
+        "textMode": "auto",
+        "wideLayout": True,
+    }
+    options.update(extra.pop("options", {}))
+    return panel("stat", title, description, targets, w, h, unit, options=options, **extra)
+
+
+def gauge(title, description, targets, unit, w=4, h=5, **extra):
+    options = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "orientation": "auto",
+        "showThresholdLabels": False,
+        "showThresholdMarkers": True,
+    }
+    return panel("gauge", title, description, targets, w, h, unit, options=options, **extra)
+
+
+def table(title, description, columns, keys, w=24, h=9, **extra):
+    """A table of instant queries joined on `keys`; columns: (header, expr, unit) tuples."""
+    targets = [q(expr, table=True) for _, expr, _ in columns]
+    rename = {f"Value #{chr(ord('A') + i)}": header for i, (header, _, _) in enumerate(columns)}
+    overrides = [by_name(header, unit=unit) for header, _, unit in columns if unit]
+    transformations = [
+        {"id": "merge", "options": {}},
+        {
+            "id": "organize",
+            "options": {
+                "excludeByName": {"Time": True},
+                "indexByName": {k: i for i, k in enumerate(keys)},
+                "renameByName": rename,
+            },
+        },
+    ]
+    options = {"showHeader": True, "cellHeight": "sm", "footer": {"show": False}}
+    return panel(
+        "table",
+        title,
+        description,
+        targets,
+        w,
+        h,
+        options=options,
+        overrides=overrides,
+        transformations=transformations,
+        custom={"align": "auto", "filterable": True},
+        **extra,
+    )
+
+
+def state_timeline(title, description, targets, values, w=24, h=10):
+    options = {
+        "mergeValues": True,
+        "showValue": "never",
+        "alignValue": "left",
+        "rowHeight": 0.9,
+        "legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+        "tooltip": {"mode": "single", "sort": "none"},
+    }
+    return panel(
+        "state-timeline",
+        title,
+        description,
+        targets,
+        w,
+        h,
+        options=options,
+        mappings=mapping(values),
+        color={"mode": "thresholds"},
+        custom={"fillOpacity": 80, "lineWidth": 0},
+    )
+
+
+def heatmap(title, description, target, w=12, h=8):
+    options = {
+        "calculate": False,
+        "cellGap": 1,
+        "color": {"mode": "scheme", "scheme": "Oranges", "steps": 64, "exponent": 0.5},
+        "yAxis": {"axisPlacement": "left", "unit": "s"},
+        "rowsFrame": {"layout": "auto"},
+        "tooltip": {"mode": "single", "yHistogram": True, "showColorScale": False},
+        "legend": {"show": True},
+        "cellValues": {"unit": "short"},
+        "exemplars": {"color": "rgba(255,0,255,0.7)"},
+    }
+    return panel("heatmap", title, description, [target], w, h, options=options)
+
+
+def piechart(title, description, targets, unit, w=8, h=8):
+    options = {
+        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+        "pieType": "donut",
+        "legend": {"displayMode": "table", "placement": "right", "showLegend": True, "values": ["percent"]},
+        "tooltip": {"mode": "single", "sort": "none"},
+        "displayLabels": [],
+    }
+    return panel("piechart", title, description, targets, w, h, unit, options=options)
+
+
+def row(title):
+    return {"type": "row", "title": title, "collapsed": False, "panels": [], "_size": (24, 1)}
+
+
+def link_to(uid, title):
+    """A panel link to another dashboard, keeping the time range and the variables."""
+    return [
+        {
+            "title": title,
+            "type": "link",
+            "url": f"/d/{uid}?${{__url_time_range}}&${{account_id:queryparam}}&${{skill:queryparam}}",
+            "tooltip": f"Open the {title} dashboard",
+            "icon": "dashboard",
+            "tags": [],
+            "asDropdown": False,
+            "includeVars": False,
+            "keepTime": False,
+            "targetBlank": False,
+        }
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Dashboards
+# ---------------------------------------------------------------------------------------------
+
+OVERVIEW, QUEUES, AGENTS, HANDLE_TIME, EXPORTER = (
+    "liveperson-overview",
+    "liveperson-queues",
+    "liveperson-agents",
+    "liveperson-handle-time",
+    "liveperson-exporter",
+)
+
+
+def overview():
+    return [
+        row("Right now"),
+        stat(
+            "Waiting for an agent",
+            "Open conversations not yet assigned to an agent, over the selected accounts "
+            "(Key Messaging Metrics, account level).",
+            [q(f'sum(liveperson_account_conversations{{{A}, state="unassigned"}})', "waiting")],
+            "short",
+            links=link_to(QUEUES, "Queues and skills"),
+        ),
+        stat(
+            "Queue wait p90",
+            "90th percentile of how long the conversations now in queue have waited, for the "
+            "worst selected account. Red from 5 minutes, the default alert threshold.",
+            [q(f'max(liveperson_account_queue_wait_seconds{{{A}, percentile="90"}})', "p90")],
+            "s",
+            thresholds=steps("green", (120, "yellow"), (300, "red")),
+            links=link_to(QUEUES, "Queues and skills"),
+        ),
+        stat(
+            "Agents by status",
+            "Logged-in agents by status (online, away, back soon), bots included.",
+            [q(f"sum by (status) (liveperson_account_agents{{{A}}})", "{{status}}")],
+            "short",
+            w=6,
+            color={"mode": "palette-classic"},
+            links=link_to(AGENTS, "Agents"),
+        ),
+        gauge(
+            "Agent load",
+            "Busy conversation slots over the slots of logged-in agents, per account. Yellow "
+            "from 75 %, red from 90 %, the default alert threshold.",
+            [q(f"liveperson_account_agent_load_ratio{{{A}}}", "{{account_id}}")],
+            "percentunit",
+            min=0,
+            max=1,
+            thresholds=steps("green", (0.75, "yellow"), (0.9, "red")),
+        ),
+        stat(
+            "Overdue conversations",
+            "Conversations waiting for an agent reply past the response SLA, in queue or "
+            "assigned.",
+            [q(f"sum(liveperson_account_overdue_conversations{{{A}}})", "overdue")],
+            "short",
+            w=3,
+            thresholds=steps("green", (1, "yellow"), (5, "red")),
+        ),
+        stat(
+            "Resolved, last hour",
+            "Messaging conversations resolved in the trailing hour, every resolver "
+            "(messaging conversation API, 5-minute buckets).",
+            [
+                q(
+                    f"sum(increase(liveperson_account_resolved_conversations_total{{{A}}}[1h]))",
+                    "resolved",
+                )
+            ],
+            "short",
+            w=3,
+            decimals=0,
+        ),
+        row("Trends"),
+        timeseries(
+            "Waiting for an agent by skill",
+            "Unassigned open conversations per selected skill, stacked.",
+            [
+                q(
+                    f'sum by (skill_id) (liveperson_skill_conversations{{{AS}, state="unassigned"}})',
+                    "skill {{skill_id}}",
+                )
+            ],
+            "short",
+            stack=True,
+        ),
+        timeseries(
+            "Queue wait p90 by skill",
+            "90th percentile of the current wait of queued conversations per skill; the dashed "
+            "line is the alert threshold from the loaded rules.",
+            [
+                q(
+                    f'max by (skill_id) (liveperson_skill_queue_wait_seconds{{{AS}, percentile="90"}})',
+                    "skill {{skill_id}}",
+                ),
+                threshold_line("liveperson:threshold:queue_wait_p90_seconds"),
+            ],
+            "s",
+        ),
+        timeseries(
+            "Agents by status",
+            "Logged-in agents by status over time, stacked.",
+            [q(f"sum by (status) (liveperson_account_agents{{{A}}})", "{{status}}")],
+            "short",
+            stack=True,
+        ),
+        timeseries(
+            "Resolved per hour by resolver",
+            "Conversations resolved in the trailing hour by who resolved them (agent, "
+            "consumer, system).",
+            [
+                q(
+                    f"sum by (resolved_by) (increase(liveperson_account_resolved_conversations_total{{{A}}}[1h]))",
+                    "{{resolved_by}}",
+                )
+            ],
+            "short",
+            stack=True,
+        ),
+        row("Exporter"),
+        stat(
+            "Collectors",
+            "Collector runs that last succeeded, over all collectors and selected accounts. "
+            "Red when any failed.",
+            [
+                q(
+                    f"min(liveperson_exporter_collector_up{{{A}}})",
+                    "collectors",
+                )
+            ],
+            None,
+            w=6,
+            graph=False,
+            mappings=mapping({1: ("all up", "green"), 0: ("failing", "red")}),
+            links=link_to(EXPORTER, "Exporter health"),
+        ),
+        stat(
+            "Oldest data",
+            "Age of the oldest collector's last success. Red after 30 minutes, the default "
+            "stale-data alert threshold.",
+            [
+                q(
+                    f"max(time() - liveperson_exporter_collector_last_success_timestamp_seconds{{{A}}})",
+                    "age",
+                )
+            ],
+            "s",
+            w=6,
+            thresholds=steps("green", (300, "yellow"), (1800, "red")),
+            links=link_to(EXPORTER, "Exporter health"),
+        ),
+        stat(
+            "429 answers, last 15 minutes",
+            "Rate-limited answers from LivePerson over every API.",
+            [q(f"sum(increase(liveperson_exporter_api_rate_limited_total{{{A}}}[15m]))", "429")],
+            "short",
+            w=6,
+            decimals=0,
+            thresholds=steps("green", (1, "yellow"), (10, "red")),
+        ),
+        stat(
+            "API requests per second",
+            "Requests to LivePerson over every API and status code.",
+            [q(f"sum(rate(liveperson_exporter_api_requests_total{{{A}}}[$__rate_interval]))", "requests")],
+            "reqps",
+            w=6,
+        ),
+    ]
+
+
+def queues():
+    skill_key = ["account_id", "skill_id", "name"]
+    return [
+        row("Skills right now"),
+        table(
+            "Skills",
+            "One row per selected skill: queue, wait, overdue, load and online agents now. Name "
+            "comes from Key Messaging Metrics (empty for skills it has no name for).",
+            [
+                ("Name", f"max by (account_id, skill_id, name) (liveperson_skill_info{{{AS}}})", None),
+                (
+                    "Waiting",
+                    f'sum by (account_id, skill_id) (liveperson_skill_conversations{{{AS}, state="unassigned"}})',
+                    "short",
+                ),
+                (
+                    "Actionable",
+                    f'sum by (account_id, skill_id) (liveperson_skill_queue_conversations{{{AS}, kind="actionable"}})',
+                    "short",
+                ),
+                (
+                    "Wait p90",
+                    f'max by (account_id, skill_id) (liveperson_skill_queue_wait_seconds{{{AS}, percentile="90"}})',
+                    "s",
+                ),
+                (
+                    "Overdue",
+                    f"sum by (account_id, skill_id) (liveperson_skill_overdue_conversations{{{AS}}})",
+                    "short",
+                ),
+                (
+                    "Load",
+                    f"max by (account_id, skill_id) (liveperson_skill_agent_load_ratio{{{AS}}})",
+                    "percentunit",
+                ),
+                (
+                    "Online agents",
+                    f'sum by (account_id, skill_id) (liveperson_skill_agents{{{AS}, status="online"}})',
+                    "short",
+                ),
+            ],
+            skill_key,
+        ),
+        row("Queue"),
+        timeseries(
+            "Unassigned and actionable by skill",
+            "Unassigned conversations in queue (all) and those an agent can act on now "
+            "(actionable), per skill (messaging queue health).",
+            [
+                q(
+                    f'sum by (skill_id, kind) (liveperson_skill_queue_conversations{{{AS}, kind=~"all|actionable"}})',
+                    "skill {{skill_id}} {{kind}}",
+                )
+            ],
+            "short",
+        ),
+        timeseries(
+            "Wait for assignment: avg, p50, p90, max",
+            "Wait of unassigned conversations opened in the last 24 hours, by statistic; the "
+            "highest value among the selected skills (pick one skill to see its own).",
+            [
+                q(
+                    f'max by (stat) (liveperson_skill_queue_wait_for_assignment_seconds{{{AS}, stat=~"avg_new|p50|p90|max"}})',
+                    "{{stat}}",
+                )
+            ],
+            "s",
+        ),
+        timeseries(
+            "Queue wait p90 by skill",
+            "90th percentile of the current wait of queued conversations per skill (Key "
+            "Messaging Metrics); the dashed line is the alert threshold.",
+            [
+                q(
+                    f'max by (skill_id) (liveperson_skill_queue_wait_seconds{{{AS}, percentile="90"}})',
+                    "skill {{skill_id}}",
+                ),
+                threshold_line("liveperson:threshold:queue_wait_p90_seconds"),
+            ],
+            "s",
+        ),
+        timeseries(
+            "Average wait for an agent response by skill",
+            "Average consumer wait for an agent response over the collector's trailing window.",
+            [
+                q(
+                    f"max by (skill_id) (liveperson_skill_avg_wait_time_seconds{{{AS}}})",
+                    "skill {{skill_id}}",
+                )
+            ],
+            "s",
+        ),
+        row("Load and agents"),
+        timeseries(
+            "Agent load by skill",
+            "Busy slots over the slots of the skill's logged-in agents; the dashed line is the "
+            "alert threshold.",
+            [
+                q(
+                    f"max by (skill_id) (liveperson_skill_agent_load_ratio{{{AS}}})",
+                    "skill {{skill_id}}",
+                ),
+                threshold_line("liveperson:threshold:agent_load_ratio"),
+            ],
+            "percentunit",
+            w=8,
+        ),
+        timeseries(
+            "Online agents by skill",
+            "Agents online per skill. An agent with several skills counts in each.",
+            [
+                q(
+                    f'sum by (skill_id) (liveperson_skill_agents{{{AS}, status="online"}})',
+                    "skill {{skill_id}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Free slots by skill",
+            "Free conversation slots of the skill's online agents.",
+            [
+                q(
+                    f"sum by (skill_id) (liveperson_skill_available_slots{{{AS}}})",
+                    "skill {{skill_id}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        row("Overdue and closed"),
+        timeseries(
+            "Overdue by skill",
+            "Conversations past the response SLA per skill, in queue or assigned; the dashed "
+            "line is the alert threshold.",
+            [
+                q(
+                    f"sum by (skill_id, state) (liveperson_skill_overdue_conversations{{{AS}}})",
+                    "skill {{skill_id}} {{state}}",
+                ),
+                threshold_line("liveperson:threshold:overdue_conversations"),
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Closed per hour by closer",
+            "Conversations closed in the trailing hour over the selected skills, by who closed "
+            "them.",
+            [
+                q(
+                    f"sum by (closed_by) (increase(liveperson_skill_closed_conversations_total{{{AS}}}[1h]))",
+                    "{{closed_by}}",
+                )
+            ],
+            "short",
+            w=8,
+            stack=True,
+        ),
+        timeseries(
+            "Resolved per hour by skill",
+            "Messaging conversations resolved in the trailing hour per skill.",
+            [
+                q(
+                    f"sum by (skill_id) (increase(liveperson_skill_resolved_conversations_total{{{AS}}}[1h]))",
+                    "skill {{skill_id}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+    ]
+
+
+def activity_rate(metric, by, window, filt="", per="rate"):
+    """`sum by (by) (per(...[window]))` over the per-agent or the per-agent-group agent-activity
+    family, whichever the collector's `by` setting exposes (never both for one account)."""
+    sel = f"{{{A}{filt}}}"
+    return " or ".join(
+        f"sum by ({by}) ({per}(liveperson_{level}_activity_{metric}{sel}[{window}]))"
+        if by
+        else f"sum({per}(liveperson_{level}_activity_{metric}{sel}[{window}]))"
+        for level in ("agent", "agent_group")
+    )
+
+
+AGENT_STATUS = {
+    0: ("offline", "text"),
+    1: ("online", "green"),
+    2: ("back soon", "yellow"),
+    3: ("away", "orange"),
+}
+
+
+def agents():
+    status_code = (
+        f'max by (agent_id) (1 * liveperson_agent_status{{{A}, status="online"}}'
+        f' + on(account_id, agent_id) 2 * liveperson_agent_status{{{A}, status="back_soon"}}'
+        f' + on(account_id, agent_id) 3 * liveperson_agent_status{{{A}, status="away"}})'
+    )
+    return [
+        row("Right now"),
+        stat(
+            "Agents by status",
+            "Logged-in agents by status, bots included (Key Messaging Metrics).",
+            [q(f"sum by (status) (liveperson_account_agents{{{A}}})", "{{status}}")],
+            "short",
+            w=8,
+            color={"mode": "palette-classic"},
+        ),
+        stat(
+            "Logins, last hour",
+            "Agent logins in the trailing hour (agent activity).",
+            [q(activity_rate("logins_total", "", "1h", per="increase"), "logins")],
+            "short",
+            w=4,
+            decimals=0,
+        ),
+        stat(
+            "Logouts, last hour",
+            "Agent logouts in the trailing hour (agent activity).",
+            [q(activity_rate("logouts_total", "", "1h", per="increase"), "logouts")],
+            "short",
+            w=4,
+            decimals=0,
+        ),
+        stat(
+            "State changes, last hour",
+            "Agent state changes in the trailing hour (agent activity).",
+            [q(activity_rate("state_changes_total", "", "1h", per="increase"), "changes")],
+            "short",
+            w=4,
+            decimals=0,
+        ),
+        stat(
+            "Agent activity counted until",
+            "Agent activity is replayed up to a settle horizon; this is how far behind now it is.",
+            [q(f"time() - max(liveperson_agent_activity_counted_until_timestamp_seconds{{{A}}})", "lag")],
+            "s",
+            w=4,
+            graph=False,
+        ),
+        row("Time in state"),
+        timeseries(
+            "Agents by state (time in state)",
+            "Seconds spent in each state per second: the average number of agents in that state "
+            "(online, occupied, away), from replayed status changes.",
+            [q(activity_rate("state_seconds_total", "state", "$__rate_interval"), "{{state}}")],
+            "short",
+            w=16,
+            stack=True,
+        ),
+        piechart(
+            "Share of time in state",
+            "Time in each state over the dashboard's time range.",
+            [q(activity_rate("state_seconds_total", "state", "$__range", per="increase"), "{{state}}", instant=True)],
+            "s",
+        ),
+        timeseries(
+            "Away by reason",
+            "Average number of agents away, by away reason id (as configured in LivePerson).",
+            [
+                q(
+                    activity_rate("state_seconds_total", "reason", "$__rate_interval", ', state="away"'),
+                    "reason {{reason}}",
+                )
+            ],
+            "short",
+            stack=True,
+        ),
+        timeseries(
+            "Logins and logouts per hour",
+            "Logins and logouts in the trailing hour.",
+            [
+                q(activity_rate("logins_total", "", "1h", per="increase"), "logins"),
+                q(activity_rate("logouts_total", "", "1h", per="increase"), "logouts"),
+            ],
+            "short",
+        ),
+        row("Per agent (needs key_messaging_metrics.agent_view)"),
+        state_timeline(
+            "Agent status",
+            "Each agent's status over time from agent_view (off by default: set agent_view: true "
+            "on key_messaging_metrics).",
+            [q(status_code, "{{agent_id}}")],
+            AGENT_STATUS,
+            h=14,
+        ),
+        table(
+            "Agents right now",
+            "Status, load and assigned conversations per agent (agent_view); names and logins "
+            "only with agent_activity.agent_info (personal data, off by default).",
+            [
+                ("Name", f"max by (account_id, agent_id, name, login) (liveperson_agent_info{{{A}}})", None),
+                ("Status", f"max by (account_id, agent_id, status) (liveperson_agent_status{{{A}}} == 1)", None),
+                ("Load", f"max by (account_id, agent_id) (liveperson_agent_load_ratio{{{A}}})", "percentunit"),
+                (
+                    "Assigned",
+                    f'sum by (account_id, agent_id) (liveperson_agent_conversations{{{A}, state="assigned"}})',
+                    "short",
+                ),
+            ],
+            ["account_id", "agent_id", "name", "login", "status"],
+            h=12,
+        ),
+    ]
+
+
+def handle_time():
+    def aht(by, window):
+        return (
+            f"sum by ({by}) (increase(liveperson_skill_wfm_handle_time_seconds_total{{{AS}}}[{window}]))"
+            f" / sum by ({by}) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}}}[{window}]))"
+        )
+
+    bucket = f"liveperson_skill_aht_segment_handle_time_seconds_bucket{{{AS}}}"
+
+    def quantile(p):
+        return q(f"histogram_quantile({p}, sum by (le) (rate({bucket}[1h])))", f"p{round(p * 100)}")
+
+    return [
+        row("Interval metrics (finished 15-minute intervals)"),
+        timeseries(
+            "Average handle time: IFT vs EHT",
+            "Handle time over handled conversations in the trailing hour, by handle-time model: "
+            "IFT (interaction-focused time) and EHT (estimated handle time), side by side.",
+            [q(aht("handle_time_model", "1h"), "{{handle_time_model}}")],
+            "s",
+        ),
+        table(
+            "Handle time by skill over the range",
+            "Average handle time and handled conversations per skill over the dashboard's time "
+            "range, IFT and EHT side by side.",
+            [
+                ("AHT (IFT)", aht("account_id, skill_id", "$__range").replace("}[", ', handle_time_model="IFT"}['), "s"),
+                ("AHT (EHT)", aht("account_id, skill_id", "$__range").replace("}[", ', handle_time_model="EHT"}['), "s"),
+                (
+                    "Handled (IFT)",
+                    f'sum by (account_id, skill_id) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}, handle_time_model="IFT"}}[$__range]))',
+                    "short",
+                ),
+                (
+                    "Handled (EHT)",
+                    f'sum by (account_id, skill_id) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}, handle_time_model="EHT"}}[$__range]))',
+                    "short",
+                ),
+            ],
+            ["account_id", "skill_id"],
+            w=12,
+            h=8,
+        ),
+        timeseries(
+            "Handled and replied per hour",
+            "Conversations handled (by model) and replied to by an agent in the trailing hour.",
+            [
+                q(
+                    f"sum by (handle_time_model) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}}}[1h]))",
+                    "handled ({{handle_time_model}})",
+                ),
+                q(f"sum(increase(liveperson_skill_wfm_replied_conversations_total{{{AS}}}[1h]))", "replied"),
+            ],
+            "short",
+        ),
+        timeseries(
+            "Arrivals and closed per hour",
+            "Conversations entering the queue and conversations closed in the trailing hour.",
+            [
+                q(f"sum(increase(liveperson_skill_wfm_arrivals_total{{{AS}}}[1h]))", "arrivals"),
+                q(f"sum(increase(liveperson_skill_wfm_closed_conversations_total{{{AS}}}[1h]))", "closed"),
+            ],
+            "short",
+        ),
+        row("Actual handle time (closed agent segments)"),
+        heatmap(
+            "AHT distribution",
+            "Closed agent segments by actual handle time bucket over time.",
+            q(f"sum by (le) (increase({bucket}[$__rate_interval]))", "{{le}}", heatmap=True),
+        ),
+        timeseries(
+            "AHT quantiles (trailing hour)",
+            "Median, 90th and 99th percentile and mean of the actual handle time of agent "
+            "segments closed in the trailing hour, estimated from the histogram buckets.",
+            [
+                quantile(0.5),
+                quantile(0.9),
+                quantile(0.99),
+                q(
+                    f"sum(rate(liveperson_skill_aht_segment_handle_time_seconds_sum{{{AS}}}[1h]))"
+                    f" / sum(rate(liveperson_skill_aht_segment_handle_time_seconds_count{{{AS}}}[1h]))",
+                    "mean",
+                ),
+            ],
+            "s",
+        ),
+        timeseries(
+            "Segments closed per hour by end reason",
+            "Agent segments closed in the trailing hour, by how they ended.",
+            [
+                q(
+                    f"sum by (end_reason) (increase(liveperson_skill_aht_segments_total{{{AS}}}[1h]))",
+                    "{{end_reason}}",
+                )
+            ],
+            "short",
+            w=24,
+            stack=True,
+        ),
+        row("Net handle time (latest complete NHT interval)"),
+        timeseries(
+            "NHT by skill",
+            "Net handle time, the estimated human effort per agent segment, of each skill's "
+            "latest complete NHT interval with data.",
+            [
+                q(
+                    f"max by (skill_id) (liveperson_skill_nht_net_handle_time_seconds{{{AS}}})",
+                    "skill {{skill_id}}",
+                )
+            ],
+            "s",
+        ),
+        table(
+            "NHT inputs by skill",
+            "The figures behind each skill's NHT in its latest complete interval.",
+            [
+                ("NHT", f"max by (account_id, skill_id) (liveperson_skill_nht_net_handle_time_seconds{{{AS}}})", "s"),
+                (
+                    "Avg segment",
+                    f"max by (account_id, skill_id) (liveperson_skill_nht_avg_agent_segment_duration_seconds{{{AS}}})",
+                    "s",
+                ),
+                (
+                    "Avg in queue",
+                    f"max by (account_id, skill_id) (liveperson_skill_nht_avg_time_in_queue_seconds{{{AS}}})",
+                    "s",
+                ),
+                ("Arrivals", f"max by (account_id, skill_id) (liveperson_skill_nht_arrivals{{{AS}}})", "short"),
+                (
+                    "Handled segments",
+                    f"max by (account_id, skill_id) (liveperson_skill_nht_handled_segments{{{AS}}})",
+                    "short",
+                ),
+                (
+                    "Available load",
+                    f"max by (account_id, skill_id) (liveperson_skill_nht_avg_available_load_ratio{{{AS}}})",
+                    "percentunit",
+                ),
+            ],
+            ["account_id", "skill_id"],
+            w=12,
+            h=8,
+        ),
+    ]
+
+
+def exporter():
+    up = f"liveperson_exporter_collector_up{{{A}}}"
+    return [
+        row("Collectors"),
+        stat(
+            "Collectors failing",
+            "Collector and account pairs whose last run failed.",
+            [q(f"count({up} == 0) or on() (0 * count({up}))", "failing")],
+            "short",
+            graph=False,
+            thresholds=steps("green", (1, "red")),
+        ),
+        stat(
+            "Oldest data",
+            "Age of the oldest collector's last success; red after 30 minutes, the default "
+            "stale-data alert threshold.",
+            [q(f"max(time() - liveperson_exporter_collector_last_success_timestamp_seconds{{{A}}})", "age")],
+            "s",
+            thresholds=steps("green", (300, "yellow"), (1800, "red")),
+        ),
+        stat(
+            "Series exposed",
+            "Series every collector exposes together.",
+            [q(f"sum(liveperson_exporter_collector_series{{{A}}})", "series")],
+            "short",
+        ),
+        stat(
+            "Exporter version",
+            "The running exporter's version.",
+            [q("liveperson_exporter_build_info", "{{version}}")],
+            None,
+            graph=False,
+            options={"textMode": "name"},
+        ),
+        stat(
+            "Last OTLP push",
+            "Time since the last successful OTLP export (only when OTLP push is enabled).",
+            [q("time() - max(liveperson_exporter_otlp_last_success_timestamp_seconds)", "age")],
+            "s",
+            graph=False,
+        ),
+        stat(
+            "Series over the OTLP limit",
+            "Series beyond otlp.cardinality_limit at the last OTLP collection, merged into an "
+            "overflow point; 0 when OTLP push is on and nothing overflows.",
+            [
+                q(
+                    "sum(liveperson_exporter_otlp_series_over_limit)"
+                    " or on() (0 * sum(liveperson_exporter_otlp_exports_total))",
+                    "over limit",
+                )
+            ],
+            "short",
+            graph=False,
+            thresholds=steps("green", (1, "red")),
+        ),
+        state_timeline(
+            "Collector up",
+            "Whether each collector's last run per account succeeded.",
+            [q(up, "{{collector}} ({{account_id}})")],
+            {1: ("up", "green"), 0: ("failing", "red")},
+            h=8,
+        ),
+        timeseries(
+            "Last run duration",
+            "How long each collector's last run took, per account.",
+            [
+                q(
+                    f"liveperson_exporter_collector_last_run_duration_seconds{{{A}}}",
+                    "{{collector}} ({{account_id}})",
+                )
+            ],
+            "s",
+        ),
+        timeseries(
+            "Last success age",
+            "Time since each collector's last successful run; the dashed line is the stale-data "
+            "alert threshold.",
+            [
+                q(
+                    f"time() - liveperson_exporter_collector_last_success_timestamp_seconds{{{A}}}",
+                    "{{collector}} ({{account_id}})",
+                ),
+                threshold_line("liveperson:threshold:stale_after_seconds"),
+            ],
+            "s",
+        ),
+        timeseries(
+            "Failed runs by error type",
+            "Failed collector runs per interval, by error type, over every collector.",
+            [
+                q(
+                    f"sum by (error_type) (increase(liveperson_exporter_collector_errors_total{{{A}}}[$__rate_interval]))",
+                    "{{error_type}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Skipped runs",
+            "Scheduled runs skipped because the previous run had not finished.",
+            [
+                q(
+                    f"sum by (collector) (increase(liveperson_exporter_collector_skipped_runs_total{{{A}}}[$__rate_interval]))",
+                    "{{collector}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Series by collector",
+            "Series each collector exposes.",
+            [q(f"sum by (collector) (liveperson_exporter_collector_series{{{A}}})", "{{collector}}")],
+            "short",
+            w=8,
+        ),
+        row("LivePerson API"),
+        timeseries(
+            "Requests by API and code",
+            "Requests to LivePerson per second by API and HTTP status (error: no response).",
+            [
+                q(
+                    f"sum by (api, code) (rate(liveperson_exporter_api_requests_total{{{A}}}[$__rate_interval]))",
+                    "{{api}} {{code}}",
+                )
+            ],
+            "reqps",
+            w=24,
+        ),
+        timeseries(
+            "429 answers per 15 minutes",
+            "Rate-limited answers by API in the trailing 15 minutes; the dashed line is the "
+            "rate-limiting alert threshold.",
+            [
+                q(
+                    f"sum by (api) (increase(liveperson_exporter_api_rate_limited_total{{{A}}}[15m]))",
+                    "{{api}}",
+                ),
+                threshold_line("liveperson:threshold:rate_limited_per_15m"),
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Retries",
+            "Requests retried after a 429, 5xx, timeout or broken connection, by API.",
+            [
+                q(
+                    f"sum by (api) (increase(liveperson_exporter_api_retries_total{{{A}}}[$__rate_interval]))",
+                    "{{api}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "CSDS lookups",
+            "Domain lookups by service and the failed ones, in the trailing hour.",
+            [
+                q(
+                    f"sum by (service) (increase(liveperson_exporter_csds_lookups_total{{{A}}}[1h]))",
+                    "{{service}}",
+                ),
+                q(
+                    f"sum by (service) (increase(liveperson_exporter_csds_failures_total{{{A}}}[1h]))",
+                    "{{service}} failed",
+                ),
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Counter lag",
+            "How far behind now each bucketed counter family has counted (settle delays and "
+            "source latency).",
+            [
+                q(
+                    f"time() - max(liveperson_messaging_conversation_counted_until_timestamp_seconds{{{A}}})",
+                    "messaging conversation",
+                ),
+                q(
+                    f"time() - max(liveperson_engagement_activity_counted_until_timestamp_seconds{{{A}}})",
+                    "engagement activity",
+                ),
+                q(
+                    f"time() - max(liveperson_wfm_counted_until_timestamp_seconds{{{A}}})",
+                    "interval metrics",
+                ),
+                q(
+                    f"time() - max(liveperson_agent_activity_counted_until_timestamp_seconds{{{A}}})",
+                    "agent activity",
+                ),
+            ],
+            "s",
+            w=24,
+        ),
+        row("OTLP push"),
+        timeseries(
+            "OTLP exports by result",
+            "OTLP exports per interval, successful and failed (only when OTLP push is enabled).",
+            [
+                q(
+                    "sum by (result) (increase(liveperson_exporter_otlp_exports_total[$__rate_interval]))",
+                    "{{result}}",
+                )
+            ],
+            "short",
+            w=24,
+        ),
+    ]
+
+
+DASHBOARD_SPECS = [
+    (
+        OVERVIEW,
+        "LivePerson / Contact center overview",
+        "What a contact-center manager watches: who waits, how long, agents and their load, "
+        "resolutions, and whether the exporter is healthy.",
+        overview,
+    ),
+    (
+        QUEUES,
+        "LivePerson / Queues and skills",
+        "Per skill: queue, actionable conversations, wait times, load, online agents, overdue "
+        "conversations and closed conversations by closer.",
+        queues,
+    ),
+    (
+        AGENTS,
+        "LivePerson / Agents",
+        "Agent states over time (time in state, away reasons), logins, and each agent's current "
+        "status when agent_view is on.",
+        agents,
+    ),
+    (
+        HANDLE_TIME,
+        "LivePerson / Handle time and WFM",
+        "Workforce-management figures: interval metrics with IFT and EHT side by side, handled "
+        "and replied conversations, the actual-handle-time histogram, and net handle time.",
+        handle_time,
+    ),
+    (
+        EXPORTER,
+        "LivePerson / Exporter health",
+        "The exporter itself: collectors, run durations, data age, LivePerson requests, 429s, "
+        "retries, series counts and OTLP exports.",
+        exporter,
+    ),
+]
+
+
+def variables():
+    def query_var(name, label, query, description):
+        return {
+            "name": name,
+            "label": label,
+            "description": description,
+            "type": "query",
+            "datasource": DS,
+            "query": {
+                "qryType": 1,
+                "query": query,
+                "refId": "PrometheusVariableQueryEditor-VariableQuery",
+            },
+            "refresh": 2,
+            "includeAll": True,
+            "allValue": ".*",
+            "multi": True,
+            "sort": 3,
+            "regex": "",
+            "current": {"text": ["All"], "value": ["$__all"]},
+            "options": [],
+            "hide": 0,
+        }
+
+    return [
+        {
+            "name": "datasource",
+            "label": "Data source",
+            "description": "The Prometheus that scrapes liveperson-exporter.",
+            "type": "datasource",
+            "query": "prometheus",
+            "refresh": 1,
+            "regex": "",
+            "includeAll": False,
+            "multi": False,
+            "options": [],
+            "hide": 0,
+        },
+        query_var(
+            "account_id",
+            "Account",
+            "label_values(liveperson_exporter_collector_up, account_id)",
+            "LivePerson accounts the exporter collects.",
+        ),
+        query_var(
+            "skill",
+            "Skill",
+            'label_values({__name__=~"liveperson_skill_.+", account_id=~"$account_id"}, skill_id)',
+            "Skill ids; panels per skill and per-skill filters use it.",
+        ),
+    ]
+
+
+def layout(items):
+    """Places panels left to right in rows of 24 columns, numbering them."""
+    x = y = line_h = 0
+    for i, p in enumerate(items, start=1):
+        w, h = p.pop("_size")
+        if p["type"] == "row" or x + w > 24:
+            y += line_h
+            x = line_h = 0
+        p["id"] = i
+        p["gridPos"] = {"h": h, "w": w, "x": x, "y": y}
+        x += w
+        line_h = max(line_h, h)
+        if p["type"] == "row":
+            y += 1
+            x = line_h = 0
+    return items
+
+
+def dashboard(uid, title, description, build):
+    return {
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "tags": [TAG],
+        "schemaVersion": SCHEMA_VERSION,
+        "version": 1,
+        "editable": True,
+        "graphTooltip": 1,
+        "fiscalYearStartMonth": 0,
+        "liveNow": False,
+        "refresh": "1m",
+        "time": {"from": "now-6h", "to": "now"},
+        "timepicker": {},
+        "timezone": "browser",
+        "weekStart": "",
+        "annotations": {
+            "list": [
+                {
+                    "builtIn": 1,
+                    "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+                    "enable": True,
+                    "hide": True,
+                    "iconColor": "rgba(0, 211, 255, 1)",
+                    "name": "Annotations & Alerts",
+                    "type": "dashboard",
+                }
+            ]
+        },
+        "links": [
+            {
+                "title": "LivePerson dashboards",
+                "type": "dashboards",
+                "tags": [TAG],
+                "asDropdown": True,
+                "includeVars": True,
+                "keepTime": True,
+                "icon": "external link",
+                "targetBlank": False,
+                "tooltip": "The other liveperson-exporter dashboards",
+                "url": "",
+            }
+        ],
+        "templating": {"list": variables()},
+        "panels": layout(build()),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Grafana-managed alert rules from the Prometheus rules
+# ---------------------------------------------------------------------------------------------
+
+# `<query> <op> <threshold>` at the end of an alert expression; the threshold is a number or a
+# `liveperson:threshold:*` recording rule compared through `on() group_left()`.
+COMPARISON = re.compile(
+    r"^(?P<query>.*?)\s*(?P<op>[<>])\s*(?:on\(\)\s*group_left\(\)\s*)?"
+    r"(?P<threshold>liveperson:threshold:[a-z0-9_]+|-?[0-9.]+)\s*$",
+    re.S,
+)
+RECORD = re.compile(r"\bliveperson:[a-zA-Z0-9_:]+")
+
+
+def prometheus_rules():
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    rules = [r for g in groups for r in g["rules"]]
+    records = {r["record"]: r["expr"].strip() for r in rules if "record" in r}
+    alerts = [r for r in rules if "alert" in r]
+    return records, alerts
+
+
+def threshold_value(records, name):
+    m = re.fullmatch(r"vector\((-?[0-9.]+)\)", records[name])
+    if not m:
+        sys.exit(f"{RULES}: threshold {name} must be vector(<number>), got {records[name]}")
+    return number(m.group(1))
+
+
+def number(text):
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def inline_records(expr, records):
+    """Grafana cannot rely on Prometheus having loaded the recording rules: spell them out."""
+    return RECORD.sub(lambda m: f"({records[m.group(0)]})", expr)
+
+
+def grafana_escape(value):
+    """Grafana provisioning expands $VAR in every string; `$$` is a literal `$`."""
+    if isinstance(value, str):
+        return value.replace("$", "$$")
+    if isinstance(value, dict):
+        return {k: grafana_escape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [grafana_escape(v) for v in value]
+    return value
+
+
+def grafana_alert(alert, records):
+    name = alert["alert"]
+    m = COMPARISON.match(alert["expr"].strip())
+    if not m:
+        sys.exit(f"{RULES}: alert {name} must end in `<query> > or < <threshold>`")
+    threshold = m.group("threshold")
+    value = (
+        threshold_value(records, threshold) if threshold.startswith("liveperson:") else number(threshold)
+    )
+    query = " ".join(inline_records(m.group("query"), records).split())
+    annotations = {
+        # In Grafana `$value` is text describing every query; B holds the number compared.
+        k: v.replace("$value", "$values.B.Value")
+        for k, v in alert.get("annotations", {}).items()
+    }
+    return {
+        "uid": "lp-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name.removeprefix("LivePerson")).lower(),
+        "title": name,
+        "condition": "C",
+        "data": [
+            {
+                "refId": "A",
+                "relativeTimeRange": {"from": 900, "to": 0},
+                "datasourceUid": ALERT_DATASOURCE_UID,
+                "model": {
+                    "refId": "A",
+                    "expr": query,
+                    "instant": True,
+                    "range": False,
+                    "editorMode": "code",
+                    "intervalMs": 60000,
+                    "maxDataPoints": 43200,
+                },
+            },
+            {
+                "refId": "B",
+                "datasourceUid": "__expr__",
+                "model": {
+                    "refId": "B",
+                    "type": "reduce",
+                    "expression": "A",
+                    "reducer": "last",
+                    "settings": {"mode": "dropNN"},
+                    "datasource": {"type": "__expr__", "uid": "__expr__"},
+                },
+            },
+            {
+                "refId": "C",
+                "datasourceUid": "__expr__",
+                "model": {
+                    "refId": "C",
+                    "type": "threshold",
+                    "expression": "B",
+                    "conditions": [
+                        {"evaluator": {"type": "gt" if m.group("op") == ">" else "lt", "params": [value]}}
+                    ],
+                    "datasource": {"type": "__expr__", "uid": "__expr__"},
+                },
+            },
+        ],
+        "noDataState": "OK",
+        "execErrState": "Error",
+        "for": alert.get("for", "0s"),
+        "labels": alert.get("labels", {}),
+        "annotations": annotations,
+        "isPaused": False,
+    }
+
+
+def grafana_alerts():
+    records, alerts = prometheus_rules()
+    doc = {
+        "apiVersion": 1,
+        "groups": [
+            {
+                "orgId": 1,
+                "name": "liveperson",
+                "folder": "LivePerson",
+                "interval": "1m",
+                "rules": [grafana_alert(a, records) for a in alerts],
+            }
+        ],
+    }
+    header = (
+        "# Grafana-managed alert rules for liveperson-exporter: the alerts of\n"
+        "# config/alerts/liveperson.rules.yml, with their thresholds, for Grafana file provisioning.\n"
+        "# Generated by scripts/grafana.py; change the rules file and run it again.\n"
+        "# `$$` is a literal `$` (Grafana expands $VAR in provisioning files).\n"
+        f"# The queries go to the data source with uid {ALERT_DATASOURCE_UID}"
+        " (datasources/prometheus.yaml).\n"
+    )
+    return header + yaml.safe_dump(grafana_escape(doc), sort_keys=False, width=1000, allow_unicode=True)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def outputs():
+    files = {
+        DASHBOARDS / f"{uid.removeprefix('liveperson-')}.json": json.dumps(
+            dashboard(uid, title, description, build), indent=2, ensure_ascii=False
+        )
+        + "\n"
+        for uid, title, description, build in DASHBOARD_SPECS
+    }
+    files[GRAFANA_ALERTS] = grafana_alerts()
+    return files
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--check", action="store_true", help="fail if a generated file is out of date")
+    args = ap.parse_args()
+    stale = []
+    for path, text in outputs().items():
+        current = path.read_text() if path.exists() else None
+        if current == text:
+            continue
+        if args.check:
+            stale.append(str(path.relative_to(ROOT)))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path.relative_to(ROOT)}")
+    if stale:
+        sys.exit(
+            "out of date (run `python3 scripts/grafana.py` and commit): " + ", ".join(stale)
+        )
+
+
+if __name__ == "__main__":
+    main()
