@@ -1,8 +1,10 @@
 //! The Prometheus rules in `config/alerts/`: `promtool check rules` accepts them, `promtool test
-//! rules` passes, every alert has a test where it fires and one where it stays silent, and every
-//! `liveperson_` metric they read is in the catalogue.
+//! rules` passes, every alert has a test where it fires and one where it stays silent, and the
+//! Grafana-managed copy in `dashboards/provisioning/alerting/` has the same alerts: queries,
+//! thresholds, pending periods, labels and annotations. (tests/dashboards.rs checks the metric
+//! names against the catalogue.)
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -78,35 +80,74 @@ fn every_alert_is_tested_firing_and_silent() {
     }
 }
 
+/// Whitespace carries no meaning in PromQL.
+fn compact(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
 #[test]
-fn every_metric_the_rules_read_is_in_the_catalogue() {
-    let text = std::fs::read_to_string(alerts_dir().join("liveperson.rules.yml")).unwrap();
-    let declared: BTreeSet<String> = liveperson_exporter::otlp::all_specs()
+fn grafana_alerts_match_the_prometheus_alerts() {
+    let rules: Vec<Value> = yaml("liveperson.rules.yml")["groups"]
+        .as_array()
+        .unwrap()
         .iter()
-        .flat_map(|s| {
-            let n = s.exposed_name();
-            [
-                n.clone(),
-                format!("{n}_bucket"),
-                format!("{n}_sum"),
-                format!("{n}_count"),
-            ]
-        })
+        .flat_map(|g| g["rules"].as_array().unwrap().clone())
         .collect();
-    let mut read = BTreeSet::new();
-    for (i, _) in text.match_indices("liveperson_") {
-        // Recording rules (`liveperson:...`) are not metrics; a name starts at a word boundary.
-        if i > 0 && text.as_bytes()[i - 1].is_ascii_alphanumeric() {
-            continue;
+    let records: BTreeMap<String, String> = rules
+        .iter()
+        .filter_map(|r| Some((r["record"].as_str()?.into(), r["expr"].as_str()?.into())))
+        .collect();
+    let grafana: Value = Figment::from(Yaml::file_exact(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("dashboards/provisioning/alerting/liveperson-alerts.yaml"),
+    ))
+    .extract()
+    .unwrap();
+    let grafana: BTreeMap<String, Value> = grafana["groups"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["title"].as_str().unwrap().to_string(), r.clone()))
+        .collect();
+    // Grafana provisioning reads `$$` as `$`; its `$values.B.Value` is Prometheus' `$value`.
+    let unescape = |v: &Value| -> Value {
+        serde_json::from_str(
+            &v.to_string()
+                .replace("$$", "$")
+                .replace("$values.B.Value", "$value"),
+        )
+        .unwrap()
+    };
+    let alerts: Vec<&Value> = rules.iter().filter(|r| r["alert"].is_string()).collect();
+    assert_eq!(alerts.len(), grafana.len());
+    for alert in alerts {
+        let name = alert["alert"].as_str().unwrap();
+        let g = grafana.get(name).unwrap_or_else(|| panic!("{name} not in Grafana"));
+        assert_eq!(g["for"], alert["for"], "{name}");
+        assert_eq!(g["labels"], alert["labels"], "{name}");
+        assert_eq!(unescape(&g["annotations"]), alert["annotations"], "{name}");
+        assert_eq!(g["condition"], "C", "{name}");
+        // Query A, with the recording rules Grafana spells out folded back, then the threshold.
+        let mut query = compact(g["data"][0]["model"]["expr"].as_str().unwrap());
+        for (record, expr) in &records {
+            query = query.replace(&format!("({})", compact(expr)), record);
         }
-        let name: String = text[i..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        read.insert(name);
-    }
-    assert!(read.len() >= 8, "{read:?}");
-    for name in read {
-        assert!(declared.contains(&name), "{name} is not in the catalogue");
+        let expr = compact(alert["expr"].as_str().unwrap());
+        let rest = expr
+            .strip_prefix(&query)
+            .unwrap_or_else(|| panic!("{name}: Grafana asks {query}, Prometheus {expr}"));
+        let evaluator = &g["data"][2]["model"]["conditions"][0]["evaluator"];
+        let (op, threshold) = rest.split_at(1);
+        assert_eq!(evaluator["type"], if op == ">" { "gt" } else { "lt" }, "{name}");
+        let threshold = threshold.trim_start_matches("on()group_left()");
+        let value: f64 = match records.get(threshold) {
+            Some(v) => v
+                .trim_start_matches("vector(")
+                .trim_end_matches(')')
+                .parse()
+                .unwrap(),
+            None => threshold.parse().unwrap(),
+        };
+        assert_eq!(evaluator["params"][0].as_f64(), Some(value), "{name}");
     }
 }
