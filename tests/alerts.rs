@@ -122,7 +122,9 @@ fn grafana_alerts_match_the_prometheus_alerts() {
     assert_eq!(alerts.len(), grafana.len());
     for alert in alerts {
         let name = alert["alert"].as_str().unwrap();
-        let g = grafana.get(name).unwrap_or_else(|| panic!("{name} not in Grafana"));
+        let g = grafana
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not in Grafana"));
         assert_eq!(g["for"], alert["for"], "{name}");
         assert_eq!(g["labels"], alert["labels"], "{name}");
         assert_eq!(unescape(&g["annotations"]), alert["annotations"], "{name}");
@@ -138,7 +140,11 @@ fn grafana_alerts_match_the_prometheus_alerts() {
             .unwrap_or_else(|| panic!("{name}: Grafana asks {query}, Prometheus {expr}"));
         let evaluator = &g["data"][2]["model"]["conditions"][0]["evaluator"];
         let (op, threshold) = rest.split_at(1);
-        assert_eq!(evaluator["type"], if op == ">" { "gt" } else { "lt" }, "{name}");
+        assert_eq!(
+            evaluator["type"],
+            if op == ">" { "gt" } else { "lt" },
+            "{name}"
+        );
         let threshold = threshold.trim_start_matches("on()group_left()");
         let value: f64 = match records.get(threshold) {
             Some(v) => v

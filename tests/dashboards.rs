@@ -143,18 +143,19 @@ fn dashboards_validate_against_grafana_schema() {
     assert!(text.contains("gridPoss"), "{text}");
 
     // "Current schema": the version Grafana's own default dashboard has in this package.
-    let defaults = std::fs::read_dir(node.join("node_modules/@grafana/schema/dist/esm/raw/dashboard/x"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
-        .find_map(|text| {
-            let i = text.find("schemaVersion: ")?;
-            text[i + 15..]
-                .split(|c: char| !c.is_ascii_digit())
-                .next()?
-                .parse::<u64>()
-                .ok()
-        })
-        .expect("defaultDashboard.schemaVersion in @grafana/schema");
+    let defaults =
+        std::fs::read_dir(node.join("node_modules/@grafana/schema/dist/esm/raw/dashboard/x"))
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap_or_default())
+            .find_map(|text| {
+                let i = text.find("schemaVersion: ")?;
+                text[i + 15..]
+                    .split(|c: char| !c.is_ascii_digit())
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .expect("defaultDashboard.schemaVersion in @grafana/schema");
     for (name, d) in dashboards() {
         assert_eq!(d["schemaVersion"], defaults, "{name}");
     }
@@ -201,7 +202,10 @@ fn dashboards_keep_the_house_rules() {
         let mut ids = BTreeSet::new();
         for p in panels(d) {
             let title = p["title"].as_str().unwrap();
-            assert!(ids.insert(p["id"].as_u64().unwrap()), "{name}: id of {title}");
+            assert!(
+                ids.insert(p["id"].as_u64().unwrap()),
+                "{name}: id of {title}"
+            );
             let pos = &p["gridPos"];
             assert!(
                 pos["x"].as_u64().unwrap() + pos["w"].as_u64().unwrap() <= 24,
@@ -369,7 +373,12 @@ impl Prom {
         let v = if range {
             self.get(
                 "/api/v1/query_range",
-                &[("query", expr), ("start", &start), ("end", &end), ("step", "5")],
+                &[
+                    ("query", expr),
+                    ("start", &start),
+                    ("end", &end),
+                    ("step", "5"),
+                ],
             )
             .await
         } else {
@@ -413,7 +422,12 @@ async fn otlp_sink() -> String {
     use axum::routing::post;
     let app = axum::Router::new().route(
         "/v1/metrics",
-        post(|| async { ([("content-type", "application/x-protobuf")], Vec::<u8>::new()) }),
+        post(|| async {
+            (
+                [("content-type", "application/x-protobuf")],
+                Vec::<u8>::new(),
+            )
+        }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -461,7 +475,10 @@ fn start_prometheus(target: &str, dir: &Path) -> (KillOnDrop, String) {
     .unwrap();
     let child = Command::new("prometheus")
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -534,7 +551,12 @@ async fn every_panel_query_returns_series_from_a_real_prometheus() {
             .as_array()
             .unwrap()
             .iter()
-            .filter_map(|v| Some((v["name"].as_str()?.into(), v["query"]["query"].as_str()?.into())))
+            .filter_map(|v| {
+                Some((
+                    v["name"].as_str()?.into(),
+                    v["query"]["query"].as_str()?.into(),
+                ))
+            })
             .collect();
         let accounts = prom.label_values(&vars["account_id"]).await;
         assert!(!accounts.is_empty(), "{name}: account_id has no values");
