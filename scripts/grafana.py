@@ -193,16 +193,21 @@ def gauge(title, description, targets, unit, w=4, h=5, **extra):
 
 
 def table(title, description, columns, keys, w=24, h=9, **extra):
-    """A table of instant queries joined on `keys`; columns: (header, expr, unit) tuples."""
+    """A table of instant queries merged on their labels, the `keys` columns first.
+
+    columns: (header, expr, unit) tuples; a header of None keeps only the query's labels (an info
+    metric's `name`, say), not its value."""
     targets = [q(expr, table=True) for _, expr, _ in columns]
-    rename = {f"Value #{chr(ord('A') + i)}": header for i, (header, _, _) in enumerate(columns)}
+    value = [f"Value #{chr(ord('A') + i)}" for i in range(len(columns))]
+    rename = {v: header for v, (header, _, _) in zip(value, columns) if header}
+    exclude = {"Time": True} | {v: True for v, (header, _, _) in zip(value, columns) if not header}
     overrides = [by_name(header, unit=unit) for header, _, unit in columns if unit]
     transformations = [
         {"id": "merge", "options": {}},
         {
             "id": "organize",
             "options": {
-                "excludeByName": {"Time": True},
+                "excludeByName": exclude,
                 "indexByName": {k: i for i, k in enumerate(keys)},
                 "renameByName": rename,
             },
@@ -476,7 +481,7 @@ def queues():
             "One row per selected skill: queue, wait, overdue, load and online agents now. Name "
             "comes from Key Messaging Metrics (empty for skills it has no name for).",
             [
-                ("Name", f"max by (account_id, skill_id, name) (liveperson_skill_info{{{AS}}})", None),
+                (None, f"max by (account_id, skill_id, name) (liveperson_skill_info{{{AS}}})", None),
                 (
                     "Waiting",
                     f'sum by (account_id, skill_id) (liveperson_skill_conversations{{{AS}, state="unassigned"}})',
@@ -703,7 +708,7 @@ def agents():
             decimals=0,
         ),
         stat(
-            "Agent activity counted until",
+            "Agent activity lag",
             "Agent activity is replayed up to a settle horizon; this is how far behind now it is.",
             [q(f"time() - max(liveperson_agent_activity_counted_until_timestamp_seconds{{{A}}})", "lag")],
             "s",
@@ -761,8 +766,8 @@ def agents():
             "Status, load and assigned conversations per agent (agent_view); names and logins "
             "only with agent_activity.agent_info (personal data, off by default).",
             [
-                ("Name", f"max by (account_id, agent_id, name, login) (liveperson_agent_info{{{A}}})", None),
-                ("Status", f"max by (account_id, agent_id, status) (liveperson_agent_status{{{A}}} == 1)", None),
+                (None, f"max by (account_id, agent_id, name, login) (liveperson_agent_info{{{A}}})", None),
+                (None, f"max by (account_id, agent_id, status) (liveperson_agent_status{{{A}}} == 1)", None),
                 ("Load", f"max by (account_id, agent_id) (liveperson_agent_load_ratio{{{A}}})", "percentunit"),
                 (
                     "Assigned",
