@@ -98,7 +98,15 @@ fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<Prepared> {
         .collect();
     Ok(Prepared {
         tasks,
-        store: Store::new(clock.clone(), telemetry.clone(), cfg.gauge_max_age),
+        store: Store::new(
+            clock.clone(),
+            telemetry.clone(),
+            cfg.gauge_max_age,
+            crate::self_metrics::Identity {
+                shard: cfg.shard,
+                accounts: cfg.accounts.iter().map(|a| a.id.clone()).collect(),
+            },
+        ),
         telemetry,
         histogram_bounds,
     })
@@ -193,6 +201,8 @@ pub fn demo_config(
         log: LogConfig::default(),
         http: HttpConfig::default(),
         gauge_max_age: std::time::Duration::from_secs(300),
+        shard: crate::shard::Shard::default(),
+        configured_accounts: accounts.len(),
         accounts: accounts
             .iter()
             .enumerate()

@@ -260,7 +260,11 @@ pub struct Config {
     pub http: HttpConfig,
     /// How long a failing collector's last gauges stay exposed.
     pub gauge_max_age: Duration,
-    /// Accounts.
+    /// This replica's shard.
+    pub shard: crate::shard::Shard,
+    /// Number of accounts in the configuration, this shard's and the others'.
+    pub configured_accounts: usize,
+    /// The accounts this shard polls (all of them with one shard).
     pub accounts: Vec<AccountConfig>,
 }
 
@@ -278,6 +282,8 @@ struct Top {
     http: Value,
     #[serde(default = "default_gauge_max_age", with = "humantime_serde")]
     gauge_max_age: Duration,
+    #[serde(default)]
+    shard: Value,
     #[serde(default)]
     accounts: Vec<Value>,
 }
@@ -486,6 +492,8 @@ impl Default for Config {
             log: LogConfig::default(),
             http: HttpConfig::default(),
             gauge_max_age: default_gauge_max_age(),
+            shard: crate::shard::Shard::default(),
+            configured_accounts: 0,
             accounts: Vec::new(),
         }
     }
@@ -571,6 +579,15 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
             accounts.push(acc);
         }
     }
+    // Every account is checked above, whichever shard polls it: the replicas share one file.
+    let hostname = std::env::var("HOSTNAME").ok().or_else(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+    });
+    let shard = crate::shard::read(top.shard, hostname.as_deref(), &mut problems);
+    let configured_accounts = accounts.len();
+    accounts.retain(|a| shard.owns(&a.id));
     let cfg = Config {
         listen: top.listen,
         metrics_endpoint: top.metrics_endpoint,
@@ -578,12 +595,15 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
         log,
         http,
         gauge_max_age: top.gauge_max_age,
+        shard,
+        configured_accounts,
         accounts,
     };
     (Some(cfg), problems)
 }
 
-fn or_empty(v: Value) -> Value {
+/// An absent section (`null`) read as an empty one, so its defaults apply.
+pub(crate) fn or_empty(v: Value) -> Value {
     if v.is_null() {
         Value::Object(Default::default())
     } else {

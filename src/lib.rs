@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod otlp;
 pub mod scheduler;
 pub mod self_metrics;
+pub mod shard;
 pub mod simulator;
 pub mod store;
 pub mod telemetry;

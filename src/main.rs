@@ -154,6 +154,16 @@ fn init_logs(log: &config::LogConfig) {
 }
 
 async fn run(cfg: Config, clock: SharedClock) -> anyhow::Result<()> {
+    let accounts: Vec<String> = cfg.accounts.iter().map(|a| a.id.clone()).collect();
+    tracing::info!(
+        shard = cfg.shard.index,
+        shards = cfg.shard.count,
+        accounts = %accounts.join(","),
+        configured = cfg.configured_accounts,
+        "polling {} of {} configured account(s)",
+        accounts.len(),
+        cfg.configured_accounts
+    );
     let exporter = app::start(cfg, clock).await?;
     tracing::info!(addr = %exporter.addr, "serving /metrics");
     shutdown_signal().await;
@@ -262,7 +272,19 @@ fn main() -> ExitCode {
         Command::CheckConfig(a) => {
             return match load(&a) {
                 Ok(cfg) => {
-                    println!("configuration ok: {} account(s)", cfg.accounts.len());
+                    if cfg.shard.count > 1 {
+                        let ids: Vec<&str> = cfg.accounts.iter().map(|a| a.id.as_str()).collect();
+                        println!(
+                            "configuration ok: shard {} of {} polls {} of {} account(s): {}",
+                            cfg.shard.index,
+                            cfg.shard.count,
+                            cfg.accounts.len(),
+                            cfg.configured_accounts,
+                            ids.join(", ")
+                        );
+                    } else {
+                        println!("configuration ok: {} account(s)", cfg.accounts.len());
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(p) => report(&p),

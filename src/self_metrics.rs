@@ -129,9 +129,28 @@ pub static OTLP_OVER_LIMIT: MetricSpec = MetricSpec {
     labels: &["metric"],
 };
 
+/// This replica's shard.
+pub static SHARD: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_shard",
+    help: "This replica's shard: index of count (value 1)",
+    unit: None,
+    kind: Kind::Info,
+    labels: &["index", "count"],
+};
+/// The accounts this shard polls.
+pub static SHARD_ACCOUNT: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_shard_account",
+    help: "An account this replica's shard polls (value 1)",
+    unit: None,
+    kind: Kind::Info,
+    labels: &["account_id"],
+};
+
 /// Every self metric.
-pub static ALL: [&MetricSpec; 15] = [
+pub static ALL: [&MetricSpec; 17] = [
     &BUILD,
+    &SHARD,
+    &SHARD_ACCOUNT,
     &UP,
     &DURATION,
     &LAST_SUCCESS,
@@ -147,6 +166,15 @@ pub static ALL: [&MetricSpec; 15] = [
     &OTLP_LAST_SUCCESS,
     &OTLP_OVER_LIMIT,
 ];
+
+/// Who this exporter is among its replicas: its shard and the accounts it polls.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// The shard.
+    pub shard: crate::shard::Shard,
+    /// Ids of the accounts the shard polls.
+    pub accounts: Vec<String>,
+}
 
 /// What the store knows about one collector of one account.
 #[derive(Debug, Clone, Default)]
@@ -174,9 +202,21 @@ pub struct RunStats {
 }
 
 /// Renders the self metrics.
-pub fn snapshot(runs: &[RunStats], traffic: &TelemetryView) -> Result<Arc<Snapshot>, EmitError> {
+pub fn snapshot(
+    identity: &Identity,
+    runs: &[RunStats],
+    traffic: &TelemetryView,
+) -> Result<Arc<Snapshot>, EmitError> {
     let mut b = SnapshotBuilder::new(&ALL);
     b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
+    let (index, count) = (
+        identity.shard.index.to_string(),
+        identity.shard.count.to_string(),
+    );
+    b.add(&SHARD, &[&index, &count], Some(1.0))?;
+    for account in &identity.accounts {
+        b.add(&SHARD_ACCOUNT, &[account], Some(1.0))?;
+    }
     for r in runs {
         let key = [r.collector, r.account.as_str()];
         if let Some(ok) = r.last_ok {
@@ -243,7 +283,7 @@ mod tests {
             ..RunStats::default()
         };
         run.errors.insert("rate_limited", 2);
-        let s = snapshot(&[run], &telemetry.view()).unwrap();
+        let s = snapshot(&Identity::default(), &[run], &telemetry.view()).unwrap();
         let key = ["key_messaging_metrics", "7"];
         for t in crate::collectors::ERROR_TYPES {
             let want = if t == "rate_limited" { 2.0 } else { 0.0 };
@@ -252,7 +292,7 @@ mod tests {
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(0.0));
         assert_eq!(s.value(&RETRIES, &["7", "kmm_metrics"]), Some(0.0));
         telemetry.request("7", "kmm_metrics", Some(429));
-        let s = snapshot(&[], &telemetry.view()).unwrap();
+        let s = snapshot(&Identity::default(), &[], &telemetry.view()).unwrap();
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(1.0));
     }
 }

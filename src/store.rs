@@ -42,6 +42,7 @@ struct Slot {
 pub struct Store {
     clock: SharedClock,
     telemetry: Arc<Telemetry>,
+    identity: self_metrics::Identity,
     gauge_max_age_ms: i64,
     slots: Mutex<BTreeMap<(String, &'static str), Slot>>,
     published: ArcSwap<Published>,
@@ -50,10 +51,16 @@ pub struct Store {
 
 impl Store {
     /// An empty store.
-    pub fn new(clock: SharedClock, telemetry: Arc<Telemetry>, gauge_max_age: Duration) -> Self {
+    pub fn new(
+        clock: SharedClock,
+        telemetry: Arc<Telemetry>,
+        gauge_max_age: Duration,
+        identity: self_metrics::Identity,
+    ) -> Self {
         let store = Self {
             clock,
             telemetry,
+            identity,
             gauge_max_age_ms: gauge_max_age.as_millis() as i64,
             slots: Mutex::new(BTreeMap::new()),
             published: ArcSwap::from_pointee(Published::default()),
@@ -147,7 +154,7 @@ impl Store {
                 snaps.extend(exposed);
             }
         }
-        match self_metrics::snapshot(&stats, &self.telemetry.view()) {
+        match self_metrics::snapshot(&self.identity, &stats, &self.telemetry.view()) {
             Ok(s) => snaps.push(s),
             Err(e) => tracing::error!(error = %e, "self metrics"),
         }
@@ -239,7 +246,12 @@ mod tests {
     #[test]
     fn a_failing_collector_keeps_counters_and_drops_gauges_after_max_age() {
         let clock = Arc::new(ManualClock::new(1_000_000));
-        let store = Store::new(clock.clone(), Arc::default(), Duration::from_secs(300));
+        let store = Store::new(
+            clock.clone(),
+            Arc::default(),
+            Duration::from_secs(300),
+            self_metrics::Identity::default(),
+        );
         let mut b = SnapshotBuilder::new(&ALL);
         b.add(&G, &["1"], Some(5.0)).unwrap();
         b.add(&C, &["1"], Some(7.0)).unwrap();

@@ -183,12 +183,7 @@ pub fn read(
     env: &dyn Fn(&str) -> Option<String>,
     problems: &mut Problems,
 ) -> OtlpConfig {
-    let section = if section.is_null() {
-        Value::Object(Default::default())
-    } else {
-        section
-    };
-    let Some(raw) = typed::<RawOtlp>(section, "otlp", problems) else {
+    let Some(raw) = typed::<RawOtlp>(crate::config::or_empty(section), "otlp", problems) else {
         return OtlpConfig::default();
     };
     if !raw.enabled {
