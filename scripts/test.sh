@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit and integration tests (the dashboards against
-# Grafana's schema and a real Prometheus among them), and the demo pushing OTLP to rotel.
-# Needs prometheus/promtool, node/npm and the Python tools of scripts/requirements.txt (.ci/run).
+# Grafana's schema and a real Prometheus among them, the Helm chart with helm and
+# kubernetes-validate), and the demo pushing OTLP to rotel.
+# Needs prometheus/promtool, node/npm, helm and the Python tools of scripts/requirements.txt
+# (.ci/run installs them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Grafana's dashboard schema comes from npm (@grafana/schema, ts-json-schema-generator), pinned

@@ -1,0 +1,363 @@
+//! The Helm chart in `helm/liveperson-exporter`, with the real `helm` and `kubernetes-validate`
+//! (installed by `.ci/run`):
+//! - `helm lint --strict` passes for every `ci/` values file, and `helm template` of each is valid
+//!   Kubernetes (`kubernetes-validate --strict`) and hardened (non-root, read-only root, no
+//!   capabilities, RuntimeDefault seccomp, probes on /healthz and /readyz);
+//! - bad values files are rejected by the schema, naming the key;
+//! - each mode renders its objects (push-only: no Service, ServiceMonitor or test pod; statefulset:
+//!   shards = replicas; none: configuration only);
+//! - the PrometheusRule holds exactly the rules of `config/alerts/liveperson.rules.yml`;
+//! - the rendered config.yaml and Secret are accepted by the exporter's own `check-config`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use figment::Figment;
+use figment::providers::{Format, Yaml};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn chart() -> PathBuf {
+    root().join("helm/liveperson-exporter")
+}
+
+fn ci_values() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(chart().join("ci"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 4, "{files:?}");
+    files
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn helm(args: &[&str]) -> Output {
+    Command::new("helm")
+        .args(args)
+        .current_dir(chart())
+        .output()
+        .expect("helm is installed (see .ci/run)")
+}
+
+/// `helm template` with `values` (and `--set` pairs): the rendered documents, parsed.
+fn render(values: &Path, set: &[&str]) -> Vec<Value> {
+    let mut args = vec!["template", "lp", ".", "-f", values.to_str().unwrap()];
+    for s in set {
+        args.extend(["--set", s]);
+    }
+    let o = helm(&args);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    out.split("\n---")
+        .map(|doc| {
+            Figment::from(Yaml::string(doc))
+                .extract::<Value>()
+                .unwrap_or_else(|e| panic!("{e}\n{doc}"))
+        })
+        .filter(|v| !v.is_null() && v.as_object().is_some_and(|o| !o.is_empty()))
+        .collect()
+}
+
+fn kinds(docs: &[Value]) -> BTreeSet<String> {
+    docs.iter()
+        .map(|d| d["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {:?}", kinds(docs)))
+}
+
+fn ci(name: &str) -> PathBuf {
+    chart().join("ci").join(name)
+}
+
+#[test]
+fn lint_passes_for_every_ci_values_file() {
+    for values in ci_values() {
+        let o = helm(&["lint", "--strict", ".", "-f", values.to_str().unwrap()]);
+        assert!(o.status.success(), "{}: {}", values.display(), text(&o));
+    }
+}
+
+#[test]
+fn rendered_manifests_are_valid_kubernetes_and_hardened() {
+    let dir = std::env::temp_dir().join(format!("liveperson-helm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for values in ci_values() {
+        let docs = render(&values, &[]);
+        let name = values.file_name().unwrap().to_string_lossy().into_owned();
+        let o = helm(&["template", "lp", ".", "-f", values.to_str().unwrap()]);
+        let file = dir.join(&name);
+        std::fs::write(&file, &o.stdout).unwrap();
+        let v = Command::new("kubernetes-validate")
+            .arg("--strict")
+            .arg(&file)
+            .output()
+            .expect("kubernetes-validate is installed (pip install kubernetes-validate)");
+        let report = text(&v);
+        assert!(v.status.success(), "{name}: {report}");
+        // Every object is checked, except the Prometheus Operator's kinds, which it has no schema
+        // for (the PrometheusRule's rules are checked by promtool below).
+        for d in &docs {
+            let kind = d["kind"].as_str().unwrap();
+            if matches!(kind, "ServiceMonitor" | "PrometheusRule") {
+                continue;
+            }
+            let id = format!(
+                "{}/{}",
+                kind.to_lowercase(),
+                d["metadata"]["name"].as_str().unwrap()
+            );
+            assert!(
+                report.contains(&format!("passed for resource {id}")),
+                "{name}: {id} not validated:\n{report}"
+            );
+        }
+        for workload in docs
+            .iter()
+            .filter(|d| d["kind"] == "Deployment" || d["kind"] == "StatefulSet")
+        {
+            let pod = &workload["spec"]["template"]["spec"];
+            assert_eq!(pod["securityContext"]["runAsNonRoot"], true, "{name}");
+            assert_eq!(
+                pod["securityContext"]["seccompProfile"]["type"],
+                "RuntimeDefault"
+            );
+            assert_eq!(pod["automountServiceAccountToken"], false, "{name}");
+            let c = &pod["containers"][0];
+            assert_eq!(
+                c["securityContext"]["readOnlyRootFilesystem"], true,
+                "{name}"
+            );
+            assert_eq!(
+                c["securityContext"]["allowPrivilegeEscalation"], false,
+                "{name}"
+            );
+            assert_eq!(
+                c["securityContext"]["capabilities"]["drop"][0], "ALL",
+                "{name}"
+            );
+            assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz", "{name}");
+            assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/readyz", "{name}");
+            assert!(c["resources"]["limits"]["memory"].is_string(), "{name}");
+            assert_eq!(
+                c["image"],
+                format!("liveperson-exporter:{}", env!("CARGO_PKG_VERSION")),
+                "{name}: the image tag defaults to appVersion"
+            );
+        }
+    }
+}
+
+#[test]
+fn chart_app_version_is_the_crate_version() {
+    let chart: Value = Figment::from(Yaml::file_exact(chart().join("Chart.yaml")))
+        .extract()
+        .unwrap();
+    assert_eq!(chart["appVersion"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn bad_values_are_rejected_by_the_schema_naming_the_key() {
+    let cases = [
+        ("bad-typo.yaml", "servicemonitor"),
+        ("bad-deployment-replicas.yaml", "/replicas"),
+        (
+            "bad-push-only-servicemonitor.yaml",
+            "/serviceMonitor/enabled",
+        ),
+        ("bad-account-auth.yaml", "/accounts/0/auth"),
+        ("bad-config-accounts.yaml", "/config/accounts"),
+    ];
+    for (file, key) in cases {
+        let values = root().join("tests/fixtures/helm").join(file);
+        let o = helm(&["template", "lp", ".", "-f", values.to_str().unwrap()]);
+        let out = text(&o);
+        assert!(!o.status.success(), "{file} was accepted");
+        assert!(out.contains("schema"), "{file}: {out}");
+        assert!(out.contains(key), "{file}: does not name {key}: {out}");
+    }
+}
+
+#[test]
+fn each_mode_renders_its_objects() {
+    let deployment = render(&ci("deployment-values.yaml"), &[]);
+    let want: BTreeSet<String> = [
+        "ConfigMap",
+        "Deployment",
+        "NetworkPolicy",
+        "Pod",
+        "PodDisruptionBudget",
+        "PrometheusRule",
+        "Secret",
+        "Service",
+        "ServiceAccount",
+        "ServiceMonitor",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(kinds(&deployment), want);
+    assert_eq!(find(&deployment, "Deployment")["spec"]["replicas"], 1);
+    assert_eq!(
+        find(&deployment, "Pod")["metadata"]["annotations"]["helm.sh/hook"],
+        "test"
+    );
+
+    let push = render(&ci("push-only-values.yaml"), &[]);
+    let push_kinds = kinds(&push);
+    for absent in ["Service", "ServiceMonitor", "Pod", "Secret"] {
+        assert!(!push_kinds.contains(absent), "push-only renders a {absent}");
+    }
+    let volumes = &find(&push, "Deployment")["spec"]["template"]["spec"]["volumes"];
+    assert_eq!(volumes[1]["secret"]["secretName"], "liveperson-credentials");
+
+    let sts = render(&ci("statefulset-values.yaml"), &[]);
+    let set = find(&sts, "StatefulSet");
+    assert_eq!(set["spec"]["replicas"], 3);
+    let config = config_of(&sts);
+    assert_eq!(config["shard"]["index"], "pod-ordinal");
+    assert_eq!(config["shard"]["count"], 3);
+    assert!(!kinds(&sts).contains("Deployment"));
+
+    let sidecar = render(&ci("sidecar-values.yaml"), &[]);
+    let only: BTreeSet<String> = ["ConfigMap", "Secret"].map(String::from).into();
+    assert_eq!(kinds(&sidecar), only);
+    assert_eq!(
+        config_of(&sidecar)["otlp"]["endpoint"],
+        "http://localhost:4317"
+    );
+}
+
+fn config_of(docs: &[Value]) -> Value {
+    let text = find(docs, "ConfigMap")["data"]["config.yaml"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    Figment::from(Yaml::string(&text)).extract().unwrap()
+}
+
+#[test]
+fn prometheus_rule_holds_exactly_the_alert_rules() {
+    let docs = render(&ci("deployment-values.yaml"), &[]);
+    let rule = find(&docs, "PrometheusRule");
+    let rules: Value = Figment::from(Yaml::file_exact(
+        root().join("config/alerts/liveperson.rules.yml"),
+    ))
+    .extract()
+    .unwrap();
+    assert_eq!(rule["spec"], rules);
+    assert_eq!(
+        rule["metadata"]["labels"]["release"],
+        "kube-prometheus-stack"
+    );
+    // And promtool accepts what the Operator will load.
+    let file = std::env::temp_dir().join(format!("liveperson-rule-{}.json", std::process::id()));
+    std::fs::write(&file, rule["spec"].to_string()).unwrap();
+    let o = Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .expect("promtool is installed: apt-get install -y prometheus");
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Writes the rendered Secret's keys as files in `dir`, as Kubernetes mounts them.
+fn mount_secret(docs: &[Value], dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    use base64::Engine;
+    for (key, value) in find(docs, "Secret")["data"].as_object().unwrap() {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().unwrap())
+            .unwrap();
+        std::fs::write(dir.join(key), bytes).unwrap();
+    }
+}
+
+fn check_config(config: &Value, dir: &Path, hostname: &str) -> Output {
+    let file = dir.join("config.yaml");
+    std::fs::write(&file, config.to_string()).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
+        .arg("check-config")
+        .arg("--config")
+        .arg(&file)
+        .env("HOSTNAME", hostname)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_exporter_accepts_the_rendered_config_and_credentials() {
+    let dir = std::env::temp_dir().join(format!("liveperson-mount-{}", std::process::id()));
+    let secrets = dir.join("secrets");
+    let mount = format!("credentials.mountPath={}", secrets.display());
+    let docs = render(&ci("deployment-values.yaml"), &[&mount]);
+    mount_secret(&docs, &secrets);
+    let o = check_config(
+        &config_of(&docs),
+        &dir,
+        "lp-liveperson-exporter-5d8f7-x2x9z",
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("configuration ok: 2 account(s)"),
+        "{}",
+        text(&o)
+    );
+
+    // A StatefulSet pod learns its shard from its ordinal; with existingSecret the files come from
+    // the user's Secret, made here from the chart's naming rule.
+    let docs = render(&ci("statefulset-values.yaml"), &[&mount]);
+    let config = config_of(&docs);
+    std::fs::remove_dir_all(&secrets).unwrap();
+    std::fs::create_dir_all(&secrets).unwrap();
+    for account in config["accounts"].as_array().unwrap() {
+        for path in account["auth"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .values()
+        {
+            std::fs::write(path.as_str().unwrap(), "x").unwrap();
+        }
+    }
+    let mut polled = 0;
+    for ordinal in 0..3 {
+        let o = check_config(&config, &dir, &format!("lp-liveperson-exporter-{ordinal}"));
+        let out = text(&o);
+        assert!(o.status.success(), "{out}");
+        assert!(
+            out.contains(&format!("shard {ordinal} of 3 polls")),
+            "{out}"
+        );
+        let n: usize = out
+            .split(" polls ")
+            .nth(1)
+            .and_then(|r| r.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        polled += n;
+    }
+    assert_eq!(
+        polled, 6,
+        "the three shards together poll the six accounts once"
+    );
+}
