@@ -1045,6 +1045,47 @@ def exporter():
             "short",
             w=8,
         ),
+        row("Shards"),
+        stat(
+            "Replicas",
+            "Exporter replicas reporting; with sharding each polls its share of the accounts.",
+            [q("count(liveperson_exporter_shard_info)", "replicas")],
+            "short",
+            graph=False,
+        ),
+        stat(
+            "Accounts polled",
+            "Accounts some replica polls, among the selected ones.",
+            [q(f"count(count by (account_id) (liveperson_exporter_shard_account_info{{{A}}}))", "accounts")],
+            "short",
+            graph=False,
+        ),
+        stat(
+            "Accounts polled twice",
+            "Accounts more than one replica polls (replicas disagreeing on shard.count or sharing a "
+            "shard.index); the LivePersonAccountPolledTwice alert fires on it.",
+            [
+                q(
+                    f"count(count by (account_id) (liveperson_exporter_shard_account_info{{{A}}}) > 1)"
+                    f" or on() (0 * count(liveperson_exporter_shard_account_info{{{A}}}))",
+                    "twice",
+                )
+            ],
+            "short",
+            graph=False,
+            thresholds=steps("green", (1, "red")),
+        ),
+        table(
+            "Shards",
+            "Each replica's shard (index of count) and the number of accounts it polls.",
+            [
+                (None, "max by (instance, index, count) (liveperson_exporter_shard_info)", None),
+                ("Accounts", "count by (instance) (liveperson_exporter_shard_account_info)", "short"),
+            ],
+            ["instance", "index", "count"],
+            w=12,
+            h=5,
+        ),
         row("LivePerson API"),
         timeseries(
             "Requests by API and code",
@@ -1173,8 +1214,8 @@ DASHBOARD_SPECS = [
     (
         EXPORTER,
         "LivePerson / Exporter health",
-        "The exporter itself: collectors, run durations, data age, LivePerson requests, 429s, "
-        "retries, series counts and OTLP exports.",
+        "The exporter itself: collectors, run durations, data age, shards, LivePerson requests, "
+        "429s, retries, series counts and OTLP exports.",
         exporter,
     ),
 ]
