@@ -182,6 +182,20 @@ def stat(title, description, targets, unit, w=4, h=5, graph=True, **extra):
     return panel("stat", title, description, targets, w, h, unit, options=options, **extra)
 
 
+def problem_count(title, description, problems, present, w=4):
+    """A stat counting problems: `problems` returns series only when something is wrong, so it is
+    joined with 0 whenever `present` (the thing being watched) exists, and stays empty otherwise."""
+    return stat(
+        title,
+        description,
+        [q(f"{problems} or on() (0 * {present})", title.lower())],
+        "short",
+        w=w,
+        graph=False,
+        thresholds=steps("green", (1, "red")),
+    )
+
+
 def gauge(title, description, targets, unit, w=4, h=5, **extra):
     options = {
         "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
@@ -931,13 +945,11 @@ def exporter():
     up = f"liveperson_exporter_collector_up{{{A}}}"
     return [
         row("Collectors"),
-        stat(
+        problem_count(
             "Collectors failing",
             "Collector and account pairs whose last run failed.",
-            [q(f"count({up} == 0) or on() (0 * count({up}))", "failing")],
-            "short",
-            graph=False,
-            thresholds=steps("green", (1, "red")),
+            f"count({up} == 0)",
+            f"count({up})",
         ),
         stat(
             "Oldest data",
@@ -968,20 +980,12 @@ def exporter():
             "s",
             graph=False,
         ),
-        stat(
+        problem_count(
             "Series over the OTLP limit",
             "Series beyond otlp.cardinality_limit at the last OTLP collection, merged into an "
             "overflow point; 0 when OTLP push is on and nothing overflows.",
-            [
-                q(
-                    "sum(liveperson_exporter_otlp_series_over_limit)"
-                    " or on() (0 * sum(liveperson_exporter_otlp_exports_total))",
-                    "over limit",
-                )
-            ],
-            "short",
-            graph=False,
-            thresholds=steps("green", (1, "red")),
+            "sum(liveperson_exporter_otlp_series_over_limit)",
+            "sum(liveperson_exporter_otlp_exports_total)",
         ),
         state_timeline(
             "Collector up",
@@ -1060,20 +1064,12 @@ def exporter():
             "short",
             graph=False,
         ),
-        stat(
+        problem_count(
             "Accounts polled twice",
             "Accounts more than one replica polls (replicas disagreeing on shard.count or sharing a "
             "shard.index); the LivePersonAccountPolledTwice alert fires on it.",
-            [
-                q(
-                    f"count(count by (account_id) (liveperson_exporter_shard_account_info{{{A}}}) > 1)"
-                    f" or on() (0 * count(liveperson_exporter_shard_account_info{{{A}}}))",
-                    "twice",
-                )
-            ],
-            "short",
-            graph=False,
-            thresholds=steps("green", (1, "red")),
+            f"count(count by (account_id) (liveperson_exporter_shard_account_info{{{A}}}) > 1)",
+            f"count(liveperson_exporter_shard_account_info{{{A}}})",
         ),
         table(
             "Shards",
