@@ -55,6 +55,10 @@ struct DemoArgs {
     /// Seed of the simulated contact center.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Simulated time to start at (RFC 3339, e.g. 2026-11-17T14:00:00Z for a busy afternoon);
+    /// default: now. The simulated contact center is quiet at night (UTC).
+    #[arg(long, value_parser = parse_start)]
+    start: Option<i64>,
     /// Also push over OTLP, set up by the standard OTEL_EXPORTER_OTLP_* variables (default
     /// http/protobuf to http://localhost:4318/v1/metrics); the endpoint must be loopback.
     #[arg(long)]
@@ -87,6 +91,16 @@ struct SimulateArgs {
     /// Hours of history simulated before serving (at most 336, 14 days).
     #[arg(long, default_value_t = 24)]
     history_hours: u32,
+    /// Simulated time to start at (RFC 3339); default: now.
+    #[arg(long, value_parser = parse_start)]
+    start: Option<i64>,
+}
+
+/// An RFC 3339 time as epoch milliseconds.
+fn parse_start(s: &str) -> Result<i64, String> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp_millis())
+        .map_err(|e| format!("expected an RFC 3339 time like 2026-11-17T14:00:00Z: {e}"))
 }
 
 fn simulate_config(a: &SimulateArgs) -> anyhow::Result<SimConfig> {
@@ -101,7 +115,10 @@ fn simulate_config(a: &SimulateArgs) -> anyhow::Result<SimConfig> {
     }
     let mut cfg = SimConfig::for_tests(a.seed);
     cfg.listen = a.listen;
-    cfg.clock = ClockMode::Scaled(a.speed);
+    cfg.clock = match a.start {
+        Some(start) => ClockMode::ScaledFrom(start, a.speed),
+        None => ClockMode::Scaled(a.speed),
+    };
     cfg.history_ms = a.history_hours as i64 * 3_600_000;
     cfg.accounts = (0..a.accounts.max(1))
         .map(|i| AccountSpec {
@@ -215,6 +232,7 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         groups: 6,
         speed: args.speed,
         history_hours: 24,
+        start: args.start,
     };
     let sim = simulator::start(simulate_config(&sim_args)?)
         .await

@@ -93,11 +93,11 @@ fn generated_grafana_files_are_up_to_date() {
 
 #[test]
 fn dashboards_validate_against_grafana_schema() {
-    let node = root().join("scripts/grafana-schema");
+    let node = root().join("scripts/node-tools");
     let generator = node.join("node_modules/.bin/ts-json-schema-generator");
     assert!(
         generator.exists(),
-        "run `npm ci --prefix scripts/grafana-schema` (scripts/test.sh does)"
+        "run `npm ci --prefix scripts/node-tools` (scripts/test.sh does)"
     );
     let tmp = tempdir("schema");
     let schema = tmp.join("dashboard.schema.json");
@@ -437,7 +437,9 @@ async fn otlp_sink() -> String {
 
 fn start_demo(otlp: &str) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
+        // A weekday afternoon: the simulated contact center is busy, whatever time CI runs at.
         .args(["demo", "--listen", "127.0.0.1:0", "--speed", "60", "--otlp"])
+        .args(["--start", "2026-11-17T14:00:00Z"])
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
         .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
         .env("OTEL_METRIC_EXPORT_INTERVAL", "1000")

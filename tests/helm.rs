@@ -6,7 +6,8 @@
 //! - bad values files are rejected by the schema, naming the key;
 //! - each mode renders its objects (push-only: no Service, ServiceMonitor or test pod; statefulset:
 //!   shards = replicas; none: configuration only);
-//! - the PrometheusRule holds exactly the rules of `config/alerts/liveperson.rules.yml`;
+//! - the ServiceMonitor and PrometheusRule match the Prometheus Operator's CRD schemas, and the
+//!   PrometheusRule holds exactly the rules of `config/alerts/liveperson.rules.yml`;
 //! - the rendered config.yaml and Secret are accepted by the exporter's own `check-config`.
 
 use std::collections::BTreeSet;
@@ -162,6 +163,57 @@ fn rendered_manifests_are_valid_kubernetes_and_hardened() {
             );
         }
     }
+}
+
+/// Runs `scripts/node-tools/validate-operator.mjs` on `objects`; its output and success.
+fn validate_operator_objects(objects: &[Value], tag: &str) -> (bool, String) {
+    let tools = root().join("scripts/node-tools");
+    assert!(
+        tools
+            .join("node_modules/@kubernetes-models/prometheus-operator")
+            .exists(),
+        "run `npm ci --prefix scripts/node-tools` (scripts/test.sh does)"
+    );
+    let file = std::env::temp_dir().join(format!(
+        "liveperson-operator-{tag}-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, Value::from(objects.to_vec()).to_string()).unwrap();
+    let o = Command::new("node")
+        .arg("validate-operator.mjs")
+        .arg(&file)
+        .current_dir(&tools)
+        .output()
+        .expect("node is installed (see .ci/run)");
+    (o.status.success(), text(&o))
+}
+
+#[test]
+fn operator_objects_match_the_prometheus_operator_crds() {
+    let mut checked = 0;
+    for values in ci_values() {
+        let docs = render(&values, &[]);
+        let (ok, out) = validate_operator_objects(&docs, "ci");
+        assert!(ok, "{}: {out}", values.display());
+        checked += out.lines().filter(|l| l.starts_with("valid ")).count();
+    }
+    assert!(
+        checked >= 3,
+        "ServiceMonitors and PrometheusRules checked: {checked}"
+    );
+    // The check bites: an interval the operator's pattern refuses.
+    let mut docs = render(&ci("deployment-values.yaml"), &[]);
+    let monitor = docs
+        .iter_mut()
+        .find(|d| d["kind"] == "ServiceMonitor")
+        .unwrap();
+    monitor["spec"]["endpoints"][0]["interval"] = Value::from("30 seconds");
+    let (ok, out) = validate_operator_objects(&docs, "bad");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("invalid servicemonitor/") && out.contains("interval"),
+        "{out}"
+    );
 }
 
 #[test]

@@ -39,6 +39,9 @@ pub enum ClockMode {
     Manual(EpochMs),
     /// Wall-clock time, `speed` times faster (1.0 = real time).
     Scaled(f64),
+    /// Starts at the given time, then runs `speed` times faster than real time (a fixed moment of
+    /// the day, whatever the wall clock says: the demo's `--start`).
+    ScaledFrom(EpochMs, f64),
 }
 
 /// How to start the simulator.
@@ -115,6 +118,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<Simulator> {
         }
         ClockMode::Scaled(1.0) => (Arc::new(SystemClock), None),
         ClockMode::Scaled(s) => (Arc::new(ScaledClock::starting_now(s)), None),
+        ClockMode::ScaledFrom(t, s) => (Arc::new(ScaledClock::new(t, s)), None),
     };
     let now = clock.now_ms();
     let history = cfg.history_ms.clamp(0, 14 * 24 * 60 * 60 * 1000);
