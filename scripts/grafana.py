@@ -661,16 +661,16 @@ def queues():
     ]
 
 
-def activity_rate(metric, by, window, filt="", per="rate"):
-    """`sum by (by) (per(...[window]))` over the per-agent or the per-agent-group agent-activity
-    family, whichever the collector's `by` setting exposes (never both for one account)."""
+def activity(metric, window, by="", filt="", per="rate"):
+    """`sum by (by) (per(...[window]))` over the per-agent and the per-agent-group agent-activity
+    families together: each account exposes one of them (its collector's `by` setting), and the
+    union keeps every account whichever it uses."""
     sel = f"{{{A}{filt}}}"
-    return " or ".join(
-        f"sum by ({by}) ({per}(liveperson_{level}_activity_{metric}{sel}[{window}]))"
-        if by
-        else f"sum({per}(liveperson_{level}_activity_{metric}{sel}[{window}]))"
+    both = " or ".join(
+        f"{per}(liveperson_{level}_activity_{metric}{sel}[{window}])"
         for level in ("agent", "agent_group")
     )
+    return f"sum by ({by}) ({both})"
 
 
 AGENT_STATUS = {
@@ -697,30 +697,21 @@ def agents():
             w=8,
             color={"mode": "palette-classic"},
         ),
-        stat(
-            "Logins, last hour",
-            "Agent logins in the trailing hour (agent activity).",
-            [q(activity_rate("logins_total", "", "1h", per="increase"), "logins")],
-            "short",
-            w=4,
-            decimals=0,
-        ),
-        stat(
-            "Logouts, last hour",
-            "Agent logouts in the trailing hour (agent activity).",
-            [q(activity_rate("logouts_total", "", "1h", per="increase"), "logouts")],
-            "short",
-            w=4,
-            decimals=0,
-        ),
-        stat(
-            "State changes, last hour",
-            "Agent state changes in the trailing hour (agent activity).",
-            [q(activity_rate("state_changes_total", "", "1h", per="increase"), "changes")],
-            "short",
-            w=4,
-            decimals=0,
-        ),
+        *[
+            stat(
+                f"{what}, last hour",
+                f"Agent {what.lower()} in the trailing hour (agent activity).",
+                [q(activity(metric, "1h", per="increase"), what.lower())],
+                "short",
+                w=4,
+                decimals=0,
+            )
+            for what, metric in [
+                ("Logins", "logins_total"),
+                ("Logouts", "logouts_total"),
+                ("State changes", "state_changes_total"),
+            ]
+        ],
         stat(
             "Agent activity lag",
             "Agent activity is replayed up to a settle horizon; this is how far behind now it is.",
@@ -734,7 +725,7 @@ def agents():
             "Agents by state (time in state)",
             "Seconds spent in each state per second: the average number of agents in that state "
             "(online, occupied, away), from replayed status changes.",
-            [q(activity_rate("state_seconds_total", "state", "$__rate_interval"), "{{state}}")],
+            [q(activity("state_seconds_total", "$__rate_interval", "state"), "{{state}}")],
             "short",
             w=16,
             stack=True,
@@ -742,7 +733,7 @@ def agents():
         piechart(
             "Share of time in state",
             "Time in each state over the dashboard's time range.",
-            [q(activity_rate("state_seconds_total", "state", "$__range", per="increase"), "{{state}}", instant=True)],
+            [q(activity("state_seconds_total", "$__range", "state", per="increase"), "{{state}}", instant=True)],
             "s",
         ),
         timeseries(
@@ -750,7 +741,7 @@ def agents():
             "Average number of agents away, by away reason id (as configured in LivePerson).",
             [
                 q(
-                    activity_rate("state_seconds_total", "reason", "$__rate_interval", ', state="away"'),
+                    activity("state_seconds_total", "$__rate_interval", "reason", ', state="away"'),
                     "reason {{reason}}",
                 )
             ],
@@ -761,8 +752,8 @@ def agents():
             "Logins and logouts per hour",
             "Logins and logouts in the trailing hour.",
             [
-                q(activity_rate("logins_total", "", "1h", per="increase"), "logins"),
-                q(activity_rate("logouts_total", "", "1h", per="increase"), "logouts"),
+                q(activity("logins_total", "1h", per="increase"), "logins"),
+                q(activity("logouts_total", "1h", per="increase"), "logouts"),
             ],
             "short",
         ),
