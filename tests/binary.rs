@@ -1,25 +1,23 @@
 //! The whole binary: `demo` prints its start line, becomes ready, serves both exposition formats
 //! (gzipped when asked), and stops cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::Read;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+mod support;
 
 #[test]
 fn demo_serves_metrics_and_stops_on_sigterm() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
-        .args(["demo", "--listen", "127.0.0.1:0", "--speed", "5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let start: Value = serde_json::from_str(&line).expect("one JSON start line");
+    let (mut child, start) = support::spawn_demo(
+        Command::new(env!("CARGO_BIN_EXE_liveperson-exporter")).args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--speed",
+            "5",
+        ]),
+    );
     let metrics = start["exporter"].as_str().unwrap().to_string();
     assert!(metrics.starts_with("http://127.0.0.1:"), "{start}");
     assert!(

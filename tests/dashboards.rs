@@ -10,15 +10,16 @@
 //!   the first account and skill their own queries return.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use figment::Figment;
 use figment::providers::{Format, Yaml};
 use serde_json::Value;
+
+mod support;
+use support::{KillOnDrop, free_port};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -313,15 +314,6 @@ fn every_metric_the_dashboards_and_rules_read_is_in_the_catalogue() {
 // Every panel query against a real Prometheus scraping the demo
 // ------------------------------------------------------------------------------------------
 
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn tempdir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "liveperson-dashboards-{tag}-{}",
@@ -330,14 +322,6 @@ fn tempdir(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Sets a panel query's variables the way Grafana would for this scrape interval (1 s).
@@ -436,23 +420,16 @@ async fn otlp_sink() -> String {
 }
 
 fn start_demo(otlp: &str) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
-        // A weekday afternoon: the simulated contact center is busy, whatever time CI runs at.
-        .args(["demo", "--listen", "127.0.0.1:0", "--speed", "60", "--otlp"])
-        .args(["--start", "2026-11-17T14:00:00Z"])
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        .env("OTEL_METRIC_EXPORT_INTERVAL", "1000")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let start: Value = serde_json::from_str(&line).expect("the demo's JSON start line");
+    let (child, start) = support::spawn_demo(
+        Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
+            // A weekday afternoon: the simulated contact center is busy, whatever time CI runs at.
+            .args(["demo", "--listen", "127.0.0.1:0", "--speed", "60", "--otlp"])
+            .args(["--start", "2026-11-17T14:00:00Z"])
+            .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp)
+            .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+            .env("OTEL_METRIC_EXPORT_INTERVAL", "1000")
+            .env("RUST_LOG", "warn"),
+    );
     let target = start["exporter"]
         .as_str()
         .unwrap()

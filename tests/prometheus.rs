@@ -3,8 +3,7 @@
 //! Prometheus scrapes the exporter on loopback (it asks for OpenMetrics), ingests every sample and
 //! answers a gauge and a counter with the exporter's values, which equal the ground truth.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use liveperson_exporter::app;
@@ -13,16 +12,10 @@ use liveperson_exporter::simulator::truth::{Scope, UserTypes};
 use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use serde_json::Value;
 
+mod support;
+use support::{KillOnDrop, free_port};
+
 const MINUTE: i64 = 60_000;
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn tool(name: &str) -> String {
     let found = Command::new(name)
@@ -36,14 +29,6 @@ fn tool(name: &str) -> String {
         "{name} is not installed: apt-get install -y prometheus"
     );
     name.to_string()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn query(http: &reqwest::Client, prom: &str, q: &str) -> Option<f64> {

@@ -1,9 +1,13 @@
-//! Helpers shared by the integration tests: a signed HTTP client for the simulator and a JSON
-//! key-structure comparison against LivePerson's documented examples.
+//! Helpers shared by the integration tests: a signed HTTP client for the simulator, a JSON
+//! key-structure comparison against LivePerson's documented examples, and child processes (the
+//! demo binary, Prometheus) on loopback.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 
 use liveperson_exporter::simulator::auth::{hmac_sha1_signature, signature_base_string};
 use liveperson_exporter::simulator::server::Credentials;
@@ -339,4 +343,39 @@ impl OneCollector {
     ) -> std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot> {
         self.try_run().await.expect("collection succeeds")
     }
+}
+
+/// A child process (a test's server) killed when dropped.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts the binary with `args` (a `demo`, with any environment set on `cmd`) and reads the JSON
+/// line it prints once serving.
+pub fn spawn_demo(cmd: &mut Command) -> (Child, Value) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let start = serde_json::from_str(&line).expect("the demo's one JSON start line");
+    (child, start)
 }
