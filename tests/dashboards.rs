@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use figment::Figment;
@@ -19,7 +19,7 @@ use figment::providers::{Format, Yaml};
 use serde_json::Value;
 
 mod support;
-use support::{KillOnDrop, free_port};
+use support::KillOnDrop;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -439,31 +439,17 @@ fn start_demo(otlp: &str) -> (KillOnDrop, String) {
     (KillOnDrop(child), target)
 }
 
+/// Prometheus scraping `target` every second, evaluating the rules file every second.
 fn start_prometheus(target: &str, dir: &Path) -> (KillOnDrop, String) {
-    let port = free_port();
-    let config = dir.join("prometheus.yml");
     let rules = root().join("config/alerts/liveperson.rules.yml");
-    std::fs::write(
-        &config,
-        format!(
+    support::start_prometheus(
+        dir,
+        &format!(
             "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\n\
              rule_files: [{rules:?}]\n\
              scrape_configs:\n  - job_name: liveperson\n    static_configs: [{{targets: [\"{target}\"]}}]\n"
         ),
     )
-    .unwrap();
-    let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("prometheus is installed: apt-get install -y prometheus");
-    (KillOnDrop(child), format!("http://127.0.0.1:{port}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -13,7 +13,6 @@ use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimC
 use serde_json::Value;
 
 mod support;
-use support::{KillOnDrop, free_port};
 
 const MINUTE: i64 = 60_000;
 
@@ -45,7 +44,8 @@ async fn query(http: &reqwest::Client, prom: &str, q: &str) -> Option<f64> {
 #[tokio::test]
 async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     let promtool = tool("promtool");
-    let prometheus = tool("prometheus");
+    // support::start_prometheus runs it; this names the install when it is missing.
+    tool("prometheus");
 
     let mut sim_cfg = SimConfig::for_tests(41);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
@@ -116,33 +116,13 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
 
     // A real Prometheus scrapes it every second.
     let dir = std::env::temp_dir().join(format!("lpx-prom-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("prometheus.yml"),
-        format!(
+    let (_prom, prom) = support::start_prometheus(
+        &dir,
+        &format!(
             "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: liveperson\n    static_configs:\n      - targets: ['{}']\n",
             exporter.addr
         ),
-    )
-    .unwrap();
-    let port = free_port();
-    let _prom = KillOnDrop(
-        Command::new(&prometheus)
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
     );
-    let prom = format!("http://127.0.0.1:{port}");
     let gauge_q = format!("liveperson_account_agents{{account_id=\"{acct}\",status=\"online\"}}");
     let counter_q = format!(
         "liveperson_account_closed_conversations_total{{account_id=\"{acct}\",closed_by=\"agent\"}}"

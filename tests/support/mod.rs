@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use liveperson_exporter::simulator::auth::{hmac_sha1_signature, signature_base_string};
@@ -378,4 +378,25 @@ pub fn spawn_demo(cmd: &mut Command) -> (Child, Value) {
         .unwrap();
     let start = serde_json::from_str(&line).expect("the demo's one JSON start line");
     (child, start)
+}
+
+/// Starts Debian's `prometheus` on a free loopback port with `config` (prometheus.yml) and its
+/// data in `dir`; returns it with its base URL.
+pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, String) {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("prometheus.yml");
+    std::fs::write(&file, config).unwrap();
+    let port = free_port();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", file.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("prometheus is installed: apt-get install -y prometheus");
+    (KillOnDrop(child), format!("http://127.0.0.1:{port}"))
 }
