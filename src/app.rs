@@ -155,9 +155,12 @@ pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> 
     })
 }
 
-/// Runs every enabled collector once; returns the Prometheus text and the failures
+/// Runs every enabled collector once; returns the exposition (both formats) and the failures
 /// (`account/collector: error`).
-pub async fn once(cfg: Config, clock: SharedClock) -> anyhow::Result<(String, Vec<String>)> {
+pub async fn once(
+    cfg: Config,
+    clock: SharedClock,
+) -> anyhow::Result<(Arc<crate::metrics::exposition::Exposition>, Vec<String>)> {
     let Prepared { tasks, store, .. } = prepare(&cfg, &clock)?;
     let mut failures = Vec::new();
     for mut t in tasks {
@@ -171,8 +174,7 @@ pub async fn once(cfg: Config, clock: SharedClock) -> anyhow::Result<(String, Ve
         }
         store.publish(t.client.account_id(), t.name, &result, took);
     }
-    let text = String::from_utf8(store.exposition().text.to_vec()).expect("UTF-8");
-    Ok((text, failures))
+    Ok((store.exposition(), failures))
 }
 
 /// The configuration `demo` runs: every simulated account with the demo OAuth 1.0a keys, CSDS at

@@ -46,7 +46,8 @@ struct ConfigArgs {
 
 #[derive(clap::Args)]
 struct DemoArgs {
-    /// Address of the exporter's /metrics; must be loopback.
+    /// Address of the exporter's /metrics (any address, e.g. 0.0.0.0:9477 in a container); the
+    /// embedded simulator always listens on loopback.
     #[arg(long, default_value = "127.0.0.1:9477")]
     listen: SocketAddr,
     /// Clock speed of the simulated contact center (and of the collectors' schedule).
@@ -220,11 +221,8 @@ fn demo_otlp() -> anyhow::Result<liveperson_exporter::otlp::OtlpConfig> {
 }
 
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
-    if !args.listen.ip().is_loopback() {
-        bail!("--listen must be a loopback address, got {}", args.listen);
-    }
     let sim_args = SimulateArgs {
-        listen: SocketAddr::new(args.listen.ip(), 0),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         seed: args.seed,
         accounts: 1,
         agents: 120,
@@ -319,8 +317,9 @@ fn main() -> ExitCode {
             Ok(cfg) => {
                 init_logs(&cfg.log);
                 match rt.block_on(app::once(cfg, clock)) {
-                    Ok((text, failures)) => {
-                        print!("{text}");
+                    Ok((exposition, failures)) => {
+                        use std::io::Write as _;
+                        let _ = std::io::stdout().write_all(&exposition.text);
                         for f in &failures {
                             eprintln!("failed: {f}");
                         }

@@ -1,0 +1,101 @@
+//! The golden exposition: `once` against the simulator at a fixed seed and simulated time, in both
+//! formats, compared byte for byte with the committed files in `tests/golden/`. Any change to a
+//! number, name, label, help text or ordering on `/metrics` shows here first.
+//!
+//! The only values masked are the run durations (`..._last_run_duration_seconds`), which measure
+//! real time. Rewrite the files, after checking the difference is intended, with
+//! `UPDATE_GOLDEN=1 cargo test --test golden`.
+
+mod support;
+
+use std::path::PathBuf;
+
+use liveperson_exporter::app;
+use liveperson_exporter::simulator::world::AccountSpec;
+use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+
+const HOUR: i64 = 3_600_000;
+/// The one metric whose values are real (not simulated) time.
+const ELAPSED: &str = "liveperson_exporter_collector_last_run_duration_seconds{";
+
+/// Replaces the value of every real-time sample with `<elapsed>`.
+fn mask(exposition: &str) -> String {
+    let mut out = String::with_capacity(exposition.len());
+    for line in exposition.lines() {
+        match line.strip_prefix(ELAPSED).and_then(|rest| rest.rfind(' ')) {
+            Some(space) => {
+                out.push_str(&line[..ELAPSED.len() + space]);
+                out.push_str(" <elapsed>");
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn compare(name: &str, actual: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (UPDATE_GOLDEN=1 writes it)", path.display()));
+    if expected != actual {
+        let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+        let first = e
+            .iter()
+            .zip(&a)
+            .position(|(x, y)| x != y)
+            .unwrap_or(e.len().min(a.len()));
+        panic!(
+            "{name} differs from the golden file at line {}:\n  golden: {:?}\n  now:    {:?}\n\
+             ({} lines golden, {} now; UPDATE_GOLDEN=1 rewrites it if the change is intended)",
+            first + 1,
+            e.get(first),
+            a.get(first),
+            e.len(),
+            a.len()
+        );
+    }
+}
+
+#[tokio::test]
+async fn once_exposition_equals_the_golden_files() {
+    let mut cfg = SimConfig::for_tests(7);
+    // Monday 14:00 UTC, a busy hour, with NHT's hours published half an hour after they end so
+    // the simulated history has some.
+    cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * HOUR);
+    cfg.timing.nht_delay_ms = HOUR / 2;
+    cfg.accounts = vec![
+        AccountSpec {
+            id: "70000001".into(),
+            agents: 24,
+            skills: 5,
+            groups: 3,
+        },
+        AccountSpec {
+            id: "70000002".into(),
+            agents: 12,
+            skills: 3,
+            groups: 2,
+        },
+    ];
+    let sim = simulator::start(cfg).await.expect("simulator");
+    let (exposition, failures) =
+        app::once(support::exporter_config(&sim), sim.shared.clock.clone())
+            .await
+            .expect("once");
+    assert_eq!(failures, Vec::<String>::new());
+    compare(
+        "once.prom",
+        &mask(std::str::from_utf8(&exposition.text).unwrap()),
+    );
+    compare(
+        "once.openmetrics",
+        &mask(std::str::from_utf8(&exposition.openmetrics).unwrap()),
+    );
+}
