@@ -8,7 +8,9 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY crates ./crates
 COPY benches ./benches
+COPY tests ./tests
 # The registry and target caches survive between builds (BuildKit); the binary is copied out of
 # the cached target directory.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \

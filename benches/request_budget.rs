@@ -9,14 +9,15 @@ use std::time::{Duration, Instant};
 use liveperson_exporter::app;
 use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::{CollectCtx, plan};
+use liveperson_exporter::config::{Auth, Secret};
 use liveperson_exporter::lp::{AccountClient, Lp};
 use liveperson_exporter::scheduler::run_once;
-use liveperson_exporter::simulator::api::interval_metrics::minimum_pages;
-use liveperson_exporter::simulator::faults::Api;
-use liveperson_exporter::simulator::truth::Grouping;
-use liveperson_exporter::simulator::world::AccountSpec;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use liveperson_exporter::telemetry::Telemetry;
+use liveperson_sim::api::interval_metrics::minimum_pages;
+use liveperson_sim::faults::Api;
+use liveperson_sim::truth::Grouping;
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 
 const MINUTE: i64 = 60_000;
 
@@ -42,7 +43,15 @@ fn main() {
             "127.0.0.1:0".parse().unwrap(),
             &s.csds_url(),
             &s.account_ids(),
-            &s.shared.credentials.oauth1,
+            {
+                let k = &s.shared.credentials.oauth1;
+                Auth::OAuth1 {
+                    consumer_key: Secret::new(&k.consumer_key),
+                    consumer_secret: Secret::new(&k.consumer_secret),
+                    token: Secret::new(&k.token),
+                    token_secret: Secret::new(&k.token_secret),
+                }
+            },
         );
         xc.http.requests_per_minute = 1_000_000;
         xc.http.max_response_bytes = 1 << 30;

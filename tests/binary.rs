@@ -98,3 +98,31 @@ fn demo_serves_metrics_and_stops_on_sigterm() {
     };
     assert!(status.success(), "clean exit: {status:?}");
 }
+
+/// The README's container example: `demo --listen 0.0.0.0:9477`. The exporter accepts any address;
+/// the embedded simulator stays on loopback. (Only loopback is connected to.)
+#[test]
+fn demo_listens_on_any_address_with_the_simulator_on_loopback() {
+    let (child, start) = support::spawn_demo(
+        Command::new(env!("CARGO_BIN_EXE_liveperson-exporter")).args([
+            "demo",
+            "--listen",
+            "0.0.0.0:0",
+        ]),
+    );
+    let _child = support::KillOnDrop(child);
+    let exporter: reqwest::Url = start["exporter"].as_str().unwrap().parse().unwrap();
+    assert_eq!(exporter.host_str(), Some("0.0.0.0"), "{start}");
+    let simulator: reqwest::Url = start["simulator"].as_str().unwrap().parse().unwrap();
+    assert_eq!(simulator.host_str(), Some("127.0.0.1"), "{start}");
+    let port = exporter.port().unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        liveperson_exporter::lp::install_tls_provider();
+        reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status, 200);
+}

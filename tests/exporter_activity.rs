@@ -7,9 +7,9 @@ mod support;
 use std::collections::BTreeMap;
 
 use liveperson_exporter::collectors::agent_activity as aa;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::truth::StateKey;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::truth::StateKey;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;

@@ -8,8 +8,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use liveperson_exporter::collectors::actual_handle_time as aht;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;

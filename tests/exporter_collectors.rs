@@ -10,10 +10,10 @@ use std::time::Duration;
 use liveperson_exporter::app;
 use liveperson_exporter::collectors::key_messaging_metrics::specs as kmm;
 use liveperson_exporter::collectors::messaging_queue_health::specs as qh;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::truth::{Scope, UserTypes};
-use liveperson_exporter::simulator::world::AccountSpec;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::truth::{Scope, UserTypes};
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
 use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
@@ -528,7 +528,7 @@ async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations
         let d = &e.agents[i];
         let id = a.id.to_string();
         let status = |st: &str| snap.value(&kmm::AGENT_STATUS, &[&acct, &id, st]);
-        if d.state == liveperson_exporter::simulator::engine::AgentState::Offline {
+        if d.state == liveperson_sim::engine::AgentState::Offline {
             // agent_view lists logged-in agents only.
             assert_eq!(status("online"), None, "agent {id}");
             continue;

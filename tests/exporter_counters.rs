@@ -10,9 +10,9 @@ use std::time::Duration;
 use liveperson_exporter::collectors::{engagement_activity as ea, messaging_conversation as mc};
 use liveperson_exporter::config::Config;
 use liveperson_exporter::metrics::snapshot::Snapshot;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::records::Resolver;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::records::Resolver;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
 use support::{OneCollector, exporter_config, one_collector};
 
 const MINUTE: i64 = 60_000;

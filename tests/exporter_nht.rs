@@ -5,9 +5,9 @@
 mod support;
 
 use liveperson_exporter::collectors::net_handle_time as nht;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::world::AccountSpec;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;

@@ -8,17 +8,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use liveperson_exporter::app;
 use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::interval_metrics::specs;
 use liveperson_exporter::collectors::{CollectCtx, plan};
 use liveperson_exporter::lp::{AccountClient, Lp};
 use liveperson_exporter::scheduler::run_once;
-use liveperson_exporter::simulator::api::interval_metrics::minimum_pages;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::truth::Grouping;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use liveperson_exporter::telemetry::Telemetry;
+use liveperson_sim::api::interval_metrics::minimum_pages;
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::truth::Grouping;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use support::{exporter_config, one_collector};
 
 const MINUTE: i64 = 60_000;
@@ -213,12 +212,7 @@ async fn each_run_makes_the_fewest_requests_the_paging_allows() {
     let mut sim_cfg = SimConfig::for_tests(72);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 12 * 60 * MINUTE + 3 * MINUTE);
     let s = simulator::start(sim_cfg).await.unwrap();
-    let mut cfg = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &s.csds_url(),
-        &s.account_ids(),
-        &s.shared.credentials.oauth1,
-    );
+    let mut cfg = support::demo_config(&s);
     cfg.http.requests_per_minute = 1_000_000;
     let c = cfg.accounts[0]
         .collectors

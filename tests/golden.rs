@@ -11,8 +11,8 @@ mod support;
 use std::path::PathBuf;
 
 use liveperson_exporter::app;
-use liveperson_exporter::simulator::world::AccountSpec;
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 
 const HOUR: i64 = 3_600_000;
 /// The one metric whose values are real (not simulated) time.

@@ -11,7 +11,7 @@ use liveperson_exporter::metrics::snapshot::SnapshotBuilder;
 
 fn example(name: &str) -> String {
     std::fs::read_to_string(format!(
-        "{}/../shared/reference/liveperson/examples/{name}",
+        "{}/tests/fixtures/liveperson/{name}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

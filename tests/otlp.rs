@@ -19,7 +19,7 @@ use std::time::Duration;
 use liveperson_exporter::app::{self, Exporter};
 use liveperson_exporter::otlp::OtlpConfig;
 use liveperson_exporter::otlp::config::{Protocol, Temporality};
-use liveperson_exporter::simulator::{ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::{ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
@@ -305,7 +305,7 @@ fn assert_same(otlp: &BTreeMap<Key, f64>, prom: &BTreeMap<Key, f64>, exact: bool
 }
 
 struct Setup {
-    sim: liveperson_exporter::simulator::Simulator,
+    sim: liveperson_sim::Simulator,
     exporter: Exporter,
     received: Arc<Received>,
     http: reqwest::Client,

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use liveperson_exporter::app;
 use liveperson_exporter::collectors::key_messaging_metrics::specs as kmm;
-use liveperson_exporter::simulator::truth::{Scope, UserTypes};
-use liveperson_exporter::simulator::{self, ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::truth::{Scope, UserTypes};
+use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use serde_json::Value;
 
 mod support;
@@ -50,12 +50,7 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     let mut sim_cfg = SimConfig::for_tests(41);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
     let sim = simulator::start(sim_cfg).await.unwrap();
-    let cfg = app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &sim.csds_url(),
-        &sim.account_ids(),
-        &sim.shared.credentials.oauth1,
-    );
+    let cfg = support::demo_config(&sim);
     let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
     let store = exporter.store.clone();
     // Let the collectors run for a few simulated minutes so counters have counted something.

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use liveperson_exporter::simulator::world::AccountSpec;
-use liveperson_exporter::simulator::{self, ClockMode, SimConfig};
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, SimConfig};
 
 #[tokio::test]
 async fn no_secret_appears_in_logs_or_output() {

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use liveperson_exporter::simulator::world::AccountSpec;
-use liveperson_exporter::simulator::{self, ClockMode, SimConfig};
 use liveperson_exporter::{app, config, shard};
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, SimConfig};
 
 fn write_config(name: &str, body: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("liveperson-sharding-{}", std::process::id()));

@@ -5,10 +5,10 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::records::QUARTER_MS;
-use liveperson_exporter::simulator::truth::{Grouping, StateKey};
-use liveperson_exporter::simulator::{ClockMode, DEFAULT_MANUAL_START, SimConfig};
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::records::QUARTER_MS;
+use liveperson_sim::truth::{Grouping, StateKey};
+use liveperson_sim::{ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use serde_json::{Value, json};
 use support::{Sim, assert_same_structure, example, rel, sim};
 
@@ -816,13 +816,12 @@ async fn nht_shape_paging_post_and_truth() {
 #[tokio::test]
 async fn per_account_rate_limit_answers_429_for_that_account_only() {
     let mut cfg = afternoon(26);
-    cfg.accounts
-        .push(liveperson_exporter::simulator::world::AccountSpec {
-            id: "70000002".into(),
-            agents: 5,
-            skills: 2,
-            groups: 1,
-        });
+    cfg.accounts.push(liveperson_sim::world::AccountSpec {
+        id: "70000002".into(),
+        agents: 5,
+        skills: 2,
+        groups: 1,
+    });
     cfg.limits.per_minute = 3;
     let s = sim(cfg).await;
     let q = [("v", "1"), ("source", "t")];
@@ -876,8 +875,8 @@ async fn admin_truth_endpoints_serve_the_handle_truth_as_json() {
     );
     let current = get(url("current", "")).await;
     let c = s.sim.engine(&s.account).truth_current(
-        liveperson_exporter::simulator::truth::Scope::All,
-        liveperson_exporter::simulator::truth::UserTypes::ALL,
+        liveperson_sim::truth::Scope::All,
+        liveperson_sim::truth::UserTypes::ALL,
     );
     assert_eq!(current["onlineAgents"], c.online_agents);
 }

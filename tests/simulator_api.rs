@@ -3,9 +3,9 @@
 
 mod support;
 
-use liveperson_exporter::simulator::SimConfig;
-use liveperson_exporter::simulator::faults::{Api, FaultSpec};
-use liveperson_exporter::simulator::records::Resolver;
+use liveperson_sim::SimConfig;
+use liveperson_sim::faults::{Api, FaultSpec};
+use liveperson_sim::records::Resolver;
 use serde_json::{Value, json};
 use support::{assert_same_structure, example, sim};
 
@@ -129,7 +129,7 @@ async fn oauth1_signatures_are_verified_and_bearer_tokens_work_where_documented(
         s.base("sentinel"),
         s.account
     );
-    let creds = liveperson_exporter::simulator::server::Credentials::default().oauth2;
+    let creds = liveperson_sim::server::Credentials::default().oauth2;
     let tok: Value = s
         .http
         .post(&token_url)
@@ -243,8 +243,8 @@ async fn window_apis_reject_every_documented_limit() {
 #[tokio::test]
 async fn msgconversation_buckets_follow_the_documented_rule_and_equal_ground_truth() {
     let mut cfg = SimConfig::for_tests(5);
-    cfg.clock = liveperson_exporter::simulator::ClockMode::Manual(
-        liveperson_exporter::simulator::DEFAULT_MANUAL_START + 7 * 60_000 + 13_000,
+    cfg.clock = liveperson_sim::ClockMode::Manual(
+        liveperson_sim::DEFAULT_MANUAL_START + 7 * 60_000 + 13_000,
     );
     let s = sim(cfg).await;
     let now = s.sim.now();
@@ -365,7 +365,7 @@ async fn kmm_metrics_shape_paging_limits_and_truth() {
     assert_eq!(seen.len(), 60);
     {
         let e = s.sim.engine(&s.account);
-        use liveperson_exporter::simulator::truth::{Scope, UserTypes};
+        use liveperson_sim::truth::{Scope, UserTypes};
         for g in &seen {
             let id: i64 = g["key"].as_str().unwrap().parse().unwrap();
             let i = e.world.skill_index(id).unwrap();

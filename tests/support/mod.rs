@@ -9,15 +9,15 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use liveperson_exporter::simulator::auth::{hmac_sha1_signature, signature_base_string};
-use liveperson_exporter::simulator::server::Credentials;
-use liveperson_exporter::simulator::{SimConfig, Simulator, start};
+use liveperson_sim::auth::{hmac_sha1_signature, signature_base_string};
+use liveperson_sim::server::Credentials;
+use liveperson_sim::{SimConfig, Simulator, start};
 use serde_json::Value;
 
-/// The documented example `name` from `../shared/reference/liveperson/examples/`.
+/// The documented example `name` from `tests/fixtures/liveperson/`.
 pub fn example(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/reference/liveperson/examples")
+        .join("tests/fixtures/liveperson")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("example is JSON")
@@ -268,14 +268,30 @@ pub fn rel<'a>(refs: &'a Value, rel: &str) -> Option<&'a str> {
         .and_then(|r| r["href"].as_str())
 }
 
-/// The demo configuration for `sim`, with retry waits and rate limits fit for tests.
-pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {
-    let mut cfg = liveperson_exporter::app::demo_config(
+/// The simulator's OAuth 1.0a keys as exporter credentials.
+pub fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> liveperson_exporter::config::Auth {
+    use liveperson_exporter::config::{Auth, Secret};
+    Auth::OAuth1 {
+        consumer_key: Secret::new(&keys.consumer_key),
+        consumer_secret: Secret::new(&keys.consumer_secret),
+        token: Secret::new(&keys.token),
+        token_secret: Secret::new(&keys.token_secret),
+    }
+}
+
+/// The configuration `demo` runs, for `sim`, on a free loopback port.
+pub fn demo_config(sim: &Simulator) -> liveperson_exporter::config::Config {
+    liveperson_exporter::app::demo_config(
         "127.0.0.1:0".parse().unwrap(),
         &sim.csds_url(),
         &sim.account_ids(),
-        &sim.shared.credentials.oauth1,
-    );
+        oauth1(&sim.shared.credentials.oauth1),
+    )
+}
+
+/// The demo configuration for `sim`, with retry waits and rate limits fit for tests.
+pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {
+    let mut cfg = demo_config(sim);
     cfg.http.retry.server_error_waits = vec![std::time::Duration::from_millis(5); 3];
     cfg.http.retry.rate_limited_wait = std::time::Duration::from_millis(5);
     cfg.http.retry.max_rate_limited_wait = std::time::Duration::from_millis(10);

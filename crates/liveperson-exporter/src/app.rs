@@ -1,0 +1,221 @@
+//! Assembly: from a checked [`Config`] to running clients, collectors, scheduler and HTTP server
+//! ([`start`]), or to one collection of everything ([`once`]). The configuration the demo runs
+//! ([`demo_config`]) lives here too; it knows the simulator only by its URL and credentials.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::SharedClock;
+use crate::collectors::{CollectCtx, plan};
+use crate::config::{AccountConfig, Auth, Config, HttpConfig, LogConfig, Problem};
+use crate::lp::{AccountClient, Lp};
+use crate::otlp::Sink;
+use crate::scheduler::{Task, run_once, spawn};
+use crate::store::Store;
+use crate::telemetry::Telemetry;
+
+/// Loads and checks a configuration the way `check-config` does: every problem of the file and of
+/// every collector section at once.
+pub fn check(path: Option<&std::path::Path>) -> Result<Config, Vec<Problem>> {
+    let (cfg, mut problems) = crate::config::load(path);
+    if let Err(more) = plan(&cfg) {
+        problems.extend(more);
+    }
+    if problems.is_empty() {
+        Ok(cfg)
+    } else {
+        Err(problems)
+    }
+}
+
+/// A running exporter.
+pub struct Exporter {
+    /// The address `/metrics` is served on.
+    pub addr: SocketAddr,
+    /// Snapshots and statistics.
+    pub store: Arc<Store>,
+    /// The OTLP pipeline, when enabled.
+    pub otlp: Option<Sink>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    server: JoinHandle<()>,
+}
+
+impl Exporter {
+    /// Stops the collectors, then pushes what OTLP has not exported yet (the collectors' last
+    /// results included), then stops the server.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        if let Some(sink) = self.otlp {
+            match sink.shutdown().await {
+                Ok(()) => tracing::info!("OTLP: final export done"),
+                Err(e) => tracing::warn!(error = %e, "OTLP: final export failed"),
+            }
+        }
+        let _ = self.server.await;
+    }
+}
+
+/// Collector tasks, the store they publish to, the traffic counters and the bounds of the
+/// histograms they emit.
+struct Prepared {
+    tasks: Vec<Task>,
+    store: Store,
+    telemetry: Arc<Telemetry>,
+    histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
+}
+
+/// Every account's collector tasks (on one HTTP client and its traffic counters), and the store
+/// they publish to.
+fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<Prepared> {
+    let telemetry = Arc::new(Telemetry::default());
+    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
+    let clients: Vec<Arc<AccountClient>> = cfg
+        .accounts
+        .iter()
+        .map(|a| Arc::new(AccountClient::new(lp.clone(), a.clone())))
+        .collect();
+    let planned = plan(cfg).map_err(|p: Vec<Problem>| {
+        let lines: Vec<String> = p.iter().map(|x| x.to_string()).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    })?;
+    let histogram_bounds = crate::collectors::histogram_bounds(&planned);
+    let tasks = planned
+        .into_iter()
+        .map(|p| Task {
+            name: p.entry.name,
+            collector: p.built.collector,
+            schedule: p.built.schedule,
+            client: clients[p.account].clone(),
+        })
+        .collect();
+    Ok(Prepared {
+        tasks,
+        store: Store::new(
+            clock.clone(),
+            telemetry.clone(),
+            cfg.gauge_max_age,
+            crate::self_metrics::Identity {
+                shard: cfg.shard,
+                accounts: cfg.accounts.iter().map(|a| a.id.clone()).collect(),
+            },
+        ),
+        telemetry,
+        histogram_bounds,
+    })
+}
+
+/// Starts collecting and serving. Errors are configuration problems or a failed bind.
+pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> {
+    let Prepared {
+        tasks,
+        store,
+        telemetry,
+        histogram_bounds,
+    } = prepare(&cfg, &clock)?;
+    let store = Arc::new(store);
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let addr = listener.local_addr()?;
+    let otlp = if cfg.otlp.enabled {
+        Some(crate::otlp::start(
+            &cfg.otlp,
+            store.clone(),
+            telemetry,
+            clock.clone(),
+            histogram_bounds,
+        )?)
+    } else {
+        None
+    };
+    let (shutdown, rx) = watch::channel(false);
+    let tasks = spawn(tasks, store.clone(), clock, rx.clone());
+    let router = crate::http::router(store.clone(), cfg.metrics_endpoint);
+    let mut stop = rx;
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    Ok(Exporter {
+        addr,
+        store,
+        otlp,
+        shutdown,
+        tasks,
+        server,
+    })
+}
+
+/// Runs every enabled collector once; returns the exposition (both formats) and the failures
+/// (`account/collector: error`).
+pub async fn once(
+    cfg: Config,
+    clock: SharedClock,
+) -> anyhow::Result<(Arc<crate::metrics::exposition::Exposition>, Vec<String>)> {
+    let Prepared { tasks, store, .. } = prepare(&cfg, &clock)?;
+    let mut failures = Vec::new();
+    for mut t in tasks {
+        let ctx = CollectCtx {
+            client: t.client.clone(),
+            clock: clock.clone(),
+        };
+        let (result, took) = run_once(t.collector.as_mut(), &ctx, t.schedule.timeout).await;
+        if let Err(e) = &result {
+            failures.push(format!("{}/{}: {e}", t.client.account_id(), t.name));
+        }
+        store.publish(t.client.account_id(), t.name, &result, took);
+    }
+    Ok((store.exposition(), failures))
+}
+
+/// The configuration `demo` runs: every simulated account with the simulator's `auth`, CSDS at
+/// `csds_url`, every collector on short intervals so the numbers move while you watch, with the
+/// opt-in per-agent views (agent_view, agent_info) on so every dashboard panel has data.
+pub fn demo_config(listen: SocketAddr, csds_url: &str, accounts: &[String], auth: Auth) -> Config {
+    let collectors = serde_json::json!({
+        "key_messaging_metrics": {"interval": "30s", "timeout": "25s", "settle_delay": "1m", "agent_view": true},
+        "messaging_queue_health": {"interval": "15s", "timeout": "10s"},
+        "messaging_conversation": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
+        "engagement_activity": {"interval": "1m", "timeout": "50s", "settle_delay": "2m", "backfill": "1h"},
+        "interval_metrics": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
+        "net_handle_time": {"interval": "1m", "timeout": "50s"},
+        "actual_handle_time": {"interval": "1m", "timeout": "50s", "backfill": "2h"},
+        "agent_activity": {"interval": "1m", "timeout": "50s", "agent_info": true},
+    });
+    Config {
+        listen,
+        metrics_endpoint: true,
+        otlp: crate::otlp::OtlpConfig::default(),
+        log: LogConfig::default(),
+        http: HttpConfig::default(),
+        gauge_max_age: std::time::Duration::from_secs(300),
+        shard: crate::shard::Shard::default(),
+        configured_accounts: accounts.len(),
+        accounts: accounts
+            .iter()
+            .enumerate()
+            .map(|(i, id)| AccountConfig {
+                path: format!("accounts[{i}]"),
+                id: id.clone(),
+                csds_url: csds_url.to_string(),
+                domains: Default::default(),
+                auth: auth.clone(),
+                collectors: collectors
+                    .as_object()
+                    .expect("object")
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            })
+            .collect(),
+    }
+}

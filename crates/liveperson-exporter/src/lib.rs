@@ -1,0 +1,27 @@
+//! liveperson-exporter: LivePerson contact-center metrics for Prometheus and OpenTelemetry.
+//!
+//! The walk from a configuration to `/metrics` and OTLP, one module per step: [`config`] checks
+//! the settings, [`app`] assembles the rest, [`scheduler`] runs each account's [`collectors`] on
+//! their intervals, which call LivePerson through [`lp`] and publish snapshots ([`metrics`]) to
+//! the [`store`]; [`http`] serves its encoded bytes and [`otlp`] pushes the same snapshots.
+//! `ARCHITECTURE.md` at the repository root tells the whole walk.
+//!
+//! The crate does not depend on the LivePerson simulator (`liveperson-sim`); [`clock`] (the
+//! `liveperson-clock` crate) is the time source both share.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use liveperson_clock as clock;
+
+pub mod app;
+pub mod collectors;
+pub mod config;
+pub mod http;
+pub mod lp;
+pub mod metrics;
+pub mod otlp;
+pub mod scheduler;
+pub mod self_metrics;
+pub mod shard;
+pub mod store;
+pub mod telemetry;
