@@ -5,11 +5,9 @@ use std::io::Read;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-mod support;
-
 #[test]
 fn demo_serves_metrics_and_stops_on_sigterm() {
-    let (mut child, start) = support::spawn_demo(
+    let (mut child, start) = crate::support::spawn_demo(
         Command::new(env!("CARGO_BIN_EXE_liveperson-exporter")).args([
             "demo",
             "--listen",
@@ -103,14 +101,14 @@ fn demo_serves_metrics_and_stops_on_sigterm() {
 /// the embedded simulator stays on loopback. (Only loopback is connected to.)
 #[test]
 fn demo_listens_on_any_address_with_the_simulator_on_loopback() {
-    let (child, start) = support::spawn_demo(
+    let (child, start) = crate::support::spawn_demo(
         Command::new(env!("CARGO_BIN_EXE_liveperson-exporter")).args([
             "demo",
             "--listen",
             "0.0.0.0:0",
         ]),
     );
-    let _child = support::KillOnDrop(child);
+    let _child = crate::support::KillOnDrop(child);
     let exporter: reqwest::Url = start["exporter"].as_str().unwrap().parse().unwrap();
     assert_eq!(exporter.host_str(), Some("0.0.0.0"), "{start}");
     let simulator: reqwest::Url = start["simulator"].as_str().unwrap().parse().unwrap();

@@ -18,8 +18,7 @@ use figment::Figment;
 use figment::providers::{Format, Yaml};
 use serde_json::Value;
 
-mod support;
-use support::KillOnDrop;
+use crate::support::KillOnDrop;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -420,7 +419,7 @@ async fn otlp_sink() -> String {
 }
 
 fn start_demo(otlp: &str) -> (KillOnDrop, String) {
-    let (child, start) = support::spawn_demo(
+    let (child, start) = crate::support::spawn_demo(
         Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
             // A weekday afternoon: the simulated contact center is busy, whatever time CI runs at.
             .args(["demo", "--listen", "127.0.0.1:0", "--speed", "60", "--otlp"])
@@ -442,7 +441,7 @@ fn start_demo(otlp: &str) -> (KillOnDrop, String) {
 /// Prometheus scraping `target` every second, evaluating the rules file every second.
 fn start_prometheus(target: &str, dir: &Path) -> (KillOnDrop, String) {
     let rules = root().join("config/alerts/liveperson.rules.yml");
-    support::start_prometheus(
+    crate::support::start_prometheus(
         dir,
         &format!(
             "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\n\

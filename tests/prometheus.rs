@@ -12,8 +12,6 @@ use liveperson_sim::truth::{Scope, UserTypes};
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use serde_json::Value;
 
-mod support;
-
 const MINUTE: i64 = 60_000;
 
 fn tool(name: &str) -> String {
@@ -44,13 +42,13 @@ async fn query(http: &reqwest::Client, prom: &str, q: &str) -> Option<f64> {
 #[tokio::test]
 async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     let promtool = tool("promtool");
-    // support::start_prometheus runs it; this names the install when it is missing.
+    // crate::support::start_prometheus runs it; this names the install when it is missing.
     tool("prometheus");
 
     let mut sim_cfg = SimConfig::for_tests(41);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
     let sim = simulator::start(sim_cfg).await.unwrap();
-    let cfg = support::demo_config(&sim);
+    let cfg = crate::support::demo_config(&sim);
     let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
     let store = exporter.store.clone();
     // Let the collectors run for a few simulated minutes so counters have counted something.
@@ -111,7 +109,7 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
 
     // A real Prometheus scrapes it every second.
     let dir = std::env::temp_dir().join(format!("lpx-prom-{}", std::process::id()));
-    let (_prom, prom) = support::start_prometheus(
+    let (_prom, prom) = crate::support::start_prometheus(
         &dir,
         &format!(
             "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: liveperson\n    static_configs:\n      - targets: ['{}']\n",

@@ -1,5 +1,5 @@
 //! The metric catalogue: naming rules hold, names are unique, and the README's metrics table is
-//! the catalogue rendered (regenerate with `UPDATE_README=1 cargo test --test catalogue`).
+//! the catalogue rendered (regenerate with `UPDATE_README=1 cargo test -p liveperson-exporter catalogue`).
 
 use std::collections::BTreeSet;
 
@@ -35,8 +35,8 @@ fn every_metric_follows_the_naming_rules_and_names_are_unique() {
 
 #[test]
 fn the_readme_metrics_table_is_current() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-    let readme = std::fs::read_to_string(path).unwrap();
+    let path = format!("{}/README.md", crate::support::ROOT);
+    let readme = std::fs::read_to_string(&path).unwrap();
     let table = render_markdown_table(&groups());
     let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
         panic!("README.md lacks the metrics-table markers");
@@ -45,10 +45,10 @@ fn the_readme_metrics_table_is_current() {
     if current != table {
         if std::env::var_os("UPDATE_README").is_some() {
             let updated = format!("{}{BEGIN}{table}{}", &readme[..b], &readme[e..]);
-            std::fs::write(path, updated).unwrap();
+            std::fs::write(&path, updated).unwrap();
         } else {
             panic!(
-                "README.md's metrics table is stale: run UPDATE_README=1 cargo test --test catalogue"
+                "README.md's metrics table is stale: run UPDATE_README=1 cargo test -p liveperson-exporter catalogue"
             );
         }
     }

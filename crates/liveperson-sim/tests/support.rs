@@ -1,23 +1,20 @@
-//! Helpers shared by the integration tests: a signed HTTP client for the simulator, a JSON
-//! key-structure comparison against LivePerson's documented examples, and child processes (the
-//! demo binary, Prometheus) on loopback.
+//! Helpers of the simulator's tests: LivePerson's documented examples (vendored in the workspace's
+//! `tests/fixtures/liveperson/`), a JSON key-structure comparison against them, and a client that
+//! signs its requests with the demo OAuth 1.0a keys.
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 
 use liveperson_sim::auth::{hmac_sha1_signature, signature_base_string};
 use liveperson_sim::server::Credentials;
 use liveperson_sim::{SimConfig, Simulator, start};
 use serde_json::Value;
 
-/// The documented example `name` from `tests/fixtures/liveperson/`.
+/// The documented example `name` from the workspace's `tests/fixtures/liveperson/`.
 pub fn example(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/liveperson")
+        .join("../../tests/fixtures/liveperson")
         .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("example is JSON")
@@ -92,7 +89,7 @@ pub struct Sim {
 }
 
 pub async fn sim(cfg: SimConfig) -> Sim {
-    liveperson_exporter::lp::install_tls_provider();
+    install_tls_provider();
     let sim = start(cfg).await.expect("simulator starts");
     let account = sim.account_ids()[0].clone();
     Sim {
@@ -268,151 +265,7 @@ pub fn rel<'a>(refs: &'a Value, rel: &str) -> Option<&'a str> {
         .and_then(|r| r["href"].as_str())
 }
 
-/// The simulator's OAuth 1.0a keys as exporter credentials.
-pub fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> liveperson_exporter::config::Auth {
-    use liveperson_exporter::config::{Auth, Secret};
-    Auth::OAuth1 {
-        consumer_key: Secret::new(&keys.consumer_key),
-        consumer_secret: Secret::new(&keys.consumer_secret),
-        token: Secret::new(&keys.token),
-        token_secret: Secret::new(&keys.token_secret),
-    }
-}
-
-/// The configuration `demo` runs, for `sim`, on a free loopback port.
-pub fn demo_config(sim: &Simulator) -> liveperson_exporter::config::Config {
-    liveperson_exporter::app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &sim.csds_url(),
-        &sim.account_ids(),
-        oauth1(&sim.shared.credentials.oauth1),
-    )
-}
-
-/// The demo configuration for `sim`, with retry waits and rate limits fit for tests.
-pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {
-    let mut cfg = demo_config(sim);
-    cfg.http.retry.server_error_waits = vec![std::time::Duration::from_millis(5); 3];
-    cfg.http.retry.rate_limited_wait = std::time::Duration::from_millis(5);
-    cfg.http.retry.max_rate_limited_wait = std::time::Duration::from_millis(10);
-    cfg.http.requests_per_minute = 1_000_000;
-    cfg
-}
-
-/// One collector of the first account, run by hand on the simulator's clock.
-pub struct OneCollector {
-    pub collector: Box<dyn liveperson_exporter::collectors::Collector>,
-    pub ctx: liveperson_exporter::collectors::CollectCtx,
-    pub telemetry: std::sync::Arc<liveperson_exporter::telemetry::Telemetry>,
-}
-
-/// Builds collector `name` from `cfg` for the first account.
-pub fn one_collector(
-    sim: &Simulator,
-    cfg: &liveperson_exporter::config::Config,
-    name: &str,
-) -> OneCollector {
-    use std::sync::Arc;
-    let telemetry = Arc::new(liveperson_exporter::telemetry::Telemetry::default());
-    let lp = Arc::new(liveperson_exporter::lp::Lp::new(
-        cfg.http.clone(),
-        telemetry.clone(),
-    ));
-    let planned = liveperson_exporter::collectors::plan(cfg)
-        .unwrap()
-        .into_iter()
-        .find(|p| p.entry.name == name)
-        .unwrap();
-    OneCollector {
-        collector: planned.built.collector,
-        ctx: liveperson_exporter::collectors::CollectCtx {
-            client: Arc::new(liveperson_exporter::lp::AccountClient::new(
-                lp,
-                cfg.accounts[0].clone(),
-            )),
-            clock: sim.shared.clock.clone(),
-        },
-        telemetry,
-    }
-}
-
-impl OneCollector {
-    /// Runs once (60 s timeout).
-    pub async fn try_run(
-        &mut self,
-    ) -> Result<
-        std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot>,
-        liveperson_exporter::collectors::CollectError,
-    > {
-        liveperson_exporter::scheduler::run_once(
-            self.collector.as_mut(),
-            &self.ctx,
-            std::time::Duration::from_secs(60),
-        )
-        .await
-        .0
-    }
-
-    /// Runs once; the run must succeed.
-    pub async fn run(
-        &mut self,
-    ) -> std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot> {
-        self.try_run().await.expect("collection succeeds")
-    }
-}
-
-/// A child process (a test's server) killed when dropped.
-pub struct KillOnDrop(pub Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A loopback port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts the binary with `args` (a `demo`, with any environment set on `cmd`) and reads the JSON
-/// line it prints once serving.
-pub fn spawn_demo(cmd: &mut Command) -> (Child, Value) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let start = serde_json::from_str(&line).expect("the demo's one JSON start line");
-    (child, start)
-}
-
-/// Starts Debian's `prometheus` on a free loopback port with `config` (prometheus.yml) and its
-/// data in `dir`; returns it with its base URL.
-pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, String) {
-    std::fs::create_dir_all(dir).unwrap();
-    let file = dir.join("prometheus.yml");
-    std::fs::write(&file, config).unwrap();
-    let port = free_port();
-    let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", file.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("prometheus is installed: apt-get install -y prometheus");
-    (KillOnDrop(child), format!("http://127.0.0.1:{port}"))
+/// rustls' ring provider for the test client (reqwest is built without a default provider).
+fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -1,16 +1,14 @@
 //! The simulator's historical WFM APIs against LivePerson's documentation and the ground truth:
 //! interval metrics, status changes, agent segments (AHT) and net handle time.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{Sim, assert_same_structure, example, rel, sim};
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::records::QUARTER_MS;
 use liveperson_sim::truth::{Grouping, StateKey};
 use liveperson_sim::{ClockMode, DEFAULT_MANUAL_START, SimConfig};
 use serde_json::{Value, json};
-use support::{Sim, assert_same_structure, example, rel, sim};
 
 const IM: &str = "/api/account/{a}/interval-metrics";
 const SC: &str = "/api/v2/account/{a}/status-changes";

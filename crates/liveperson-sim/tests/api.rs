@@ -1,13 +1,11 @@
 //! The simulator's APIs against LivePerson's documentation: shapes, limits, auth, bucket rules,
 //! determinism, faults, and agreement with the ground truth.
 
-mod support;
-
+use crate::support::{assert_same_structure, example, sim};
 use liveperson_sim::SimConfig;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::records::Resolver;
 use serde_json::{Value, json};
-use support::{assert_same_structure, example, sim};
 
 const MSGCONV: &str = "/operations/api/account/{a}/msgconversation";
 const ENGACT: &str = "/operations/api/account/{a}/engactivity";

@@ -3,14 +3,12 @@
 //! histogram's count and sum equal the truth), and the ids kept for that stay bounded by one
 //! window's segments.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::collectors::actual_handle_time as aht;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
-use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
 

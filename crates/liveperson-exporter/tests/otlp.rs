@@ -9,8 +9,6 @@
 //! gauge adds `_ratio`, a monotonic sum adds `_total`, a histogram becomes cumulative `_bucket{le}`
 //! series plus `_sum` and `_count`.
 
-mod support;
-
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -336,8 +334,8 @@ async fn setup(
     let mut sim_cfg = SimConfig::for_tests(61);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
     sim_cfg.accounts[0].skills = skills;
-    let sim = support::sim(sim_cfg).await.sim;
-    let mut cfg = support::exporter_config(&sim);
+    let sim = crate::support::start_sim(sim_cfg).await;
+    let mut cfg = crate::support::exporter_config(&sim);
     cfg.otlp = otlp_config(protocol, endpoint, temporality);
     tweak(&mut cfg);
     let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
@@ -620,8 +618,8 @@ async fn an_unreachable_endpoint_is_counted_and_logged_and_metrics_keep_working(
         };
         let mut sim_cfg = SimConfig::for_tests(62);
         sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
-        let sim = support::sim(sim_cfg).await.sim;
-        let mut cfg = support::exporter_config(&sim);
+        let sim = crate::support::start_sim(sim_cfg).await;
+        let mut cfg = crate::support::exporter_config(&sim);
         cfg.otlp = otlp_config(protocol, endpoint, Temporality::Cumulative);
         cfg.otlp.timeout = Duration::from_secs(2);
         cfg.otlp.headers = vec![(

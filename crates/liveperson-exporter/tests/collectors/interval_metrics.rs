@@ -2,12 +2,11 @@
 //! with faults: 202s, empty intermediate pages, 429s, 5xx, malformed JSON, timeouts and a delayed
 //! run. Its counters equal the ground truth of exactly the counted intervals, for both models.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::interval_metrics::specs;
 use liveperson_exporter::collectors::{CollectCtx, plan};
@@ -18,7 +17,6 @@ use liveperson_sim::api::interval_metrics::minimum_pages;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::Grouping;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
-use support::{exporter_config, one_collector};
 
 const MINUTE: i64 = 60_000;
 
@@ -212,7 +210,7 @@ async fn each_run_makes_the_fewest_requests_the_paging_allows() {
     let mut sim_cfg = SimConfig::for_tests(72);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 12 * 60 * MINUTE + 3 * MINUTE);
     let s = simulator::start(sim_cfg).await.unwrap();
-    let mut cfg = support::demo_config(&s);
+    let mut cfg = crate::support::demo_config(&s);
     cfg.http.requests_per_minute = 1_000_000;
     let c = cfg.accounts[0]
         .collectors

@@ -2,18 +2,16 @@
 //! faults along the way: their counters equal the ground truth for exactly the counted range, no
 //! bucket counted twice and none left out, with one upstream request per run.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::support::{OneCollector, exporter_config, one_collector};
 use liveperson_exporter::collectors::{engagement_activity as ea, messaging_conversation as mc};
 use liveperson_exporter::config::Config;
 use liveperson_exporter::metrics::snapshot::Snapshot;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::records::Resolver;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
-use support::{OneCollector, exporter_config, one_collector};
 
 const MINUTE: i64 = 60_000;
 

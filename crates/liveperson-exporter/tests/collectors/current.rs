@@ -3,10 +3,9 @@
 //! 429s, 500s and a failed run), paging collects more than 50 skills, and a failing collector shows
 //! `up 0` with its error type while the other keeps working.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::app;
 use liveperson_exporter::collectors::key_messaging_metrics::specs as kmm;
 use liveperson_exporter::collectors::messaging_queue_health::specs as qh;
@@ -14,7 +13,6 @@ use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::{Scope, UserTypes};
 use liveperson_sim::world::AccountSpec;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
-use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
 const MINUTE: i64 = 60_000;

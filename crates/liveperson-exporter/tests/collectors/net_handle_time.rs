@@ -2,13 +2,11 @@
 //! the latest complete interval with data (rounded as the API sends them), and skills without data
 //! have no series.
 
-mod support;
-
+use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::collectors::net_handle_time as nht;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::world::AccountSpec;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
-use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
 

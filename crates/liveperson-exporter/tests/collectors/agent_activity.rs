@@ -2,15 +2,13 @@
 //! split across pages, 429s and 500s are injected, and yet each agent's time in every state,
 //! logins, logouts and state changes equal the ground truth up to the settle horizon.
 
-mod support;
-
 use std::collections::BTreeMap;
 
+use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::collectors::agent_activity as aa;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::StateKey;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
-use support::{exporter_config, one_collector};
 
 const HOUR: i64 = 3_600_000;
 

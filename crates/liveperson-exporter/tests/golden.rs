@@ -4,9 +4,7 @@
 //!
 //! The only values masked are the run durations (`..._last_run_duration_seconds`), which measure
 //! real time. Rewrite the files, after checking the difference is intended, with
-//! `UPDATE_GOLDEN=1 cargo test --test golden`.
-
-mod support;
+//! `UPDATE_GOLDEN=1 cargo test -p liveperson-exporter golden`.
 
 use std::path::PathBuf;
 
@@ -85,10 +83,12 @@ async fn once_exposition_equals_the_golden_files() {
         },
     ];
     let sim = simulator::start(cfg).await.expect("simulator");
-    let (exposition, failures) =
-        app::once(support::exporter_config(&sim), sim.shared.clock.clone())
-            .await
-            .expect("once");
+    let (exposition, failures) = app::once(
+        crate::support::exporter_config(&sim),
+        sim.shared.clock.clone(),
+    )
+    .await
+    .expect("once");
     assert_eq!(failures, Vec::<String>::new());
     compare(
         "once.prom",

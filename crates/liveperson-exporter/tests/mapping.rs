@@ -12,7 +12,7 @@ use liveperson_exporter::metrics::snapshot::SnapshotBuilder;
 fn example(name: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/tests/fixtures/liveperson/{name}",
-        env!("CARGO_MANIFEST_DIR")
+        crate::support::ROOT
     ))
     .unwrap()
 }

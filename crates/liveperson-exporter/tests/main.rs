@@ -1,0 +1,17 @@
+//! The exporter library's integration tests, one module per area; most run the exporter against the
+//! simulator on a manual clock. Run with `cargo test -p liveperson-exporter`.
+
+/// The metric catalogue: naming rules, and the README's metrics table generated from it.
+mod catalogue;
+/// Each collector against the simulator's ground truth.
+mod collectors;
+/// The golden exposition of `once`, byte for byte.
+mod golden;
+/// LivePerson's documented example bodies through each model and mapping.
+mod mapping;
+/// OTLP push to real receivers, equal to `/metrics`.
+mod otlp;
+/// Sharding of accounts over replicas.
+mod sharding;
+/// The simulator with the demo configuration, one collector by hand.
+mod support;

@@ -1,0 +1,107 @@
+//! Helpers of the exporter's tests: the simulator with the demo configuration, one collector run by
+//! hand on the simulator's clock, and the workspace root for the files tests read.
+#![allow(dead_code)]
+
+use liveperson_sim::{SimConfig, Simulator};
+
+/// The workspace root: the README, `config/` and `tests/fixtures/` are read from there.
+pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// Starts the simulator (and installs the TLS provider the exporter's client needs).
+pub async fn start_sim(cfg: SimConfig) -> Simulator {
+    liveperson_exporter::lp::install_tls_provider();
+    liveperson_sim::start(cfg).await.expect("simulator starts")
+}
+
+/// The simulator's OAuth 1.0a keys as exporter credentials.
+pub fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> liveperson_exporter::config::Auth {
+    use liveperson_exporter::config::{Auth, Secret};
+    Auth::OAuth1 {
+        consumer_key: Secret::new(&keys.consumer_key),
+        consumer_secret: Secret::new(&keys.consumer_secret),
+        token: Secret::new(&keys.token),
+        token_secret: Secret::new(&keys.token_secret),
+    }
+}
+
+/// The configuration `demo` runs, for `sim`, on a free loopback port.
+pub fn demo_config(sim: &Simulator) -> liveperson_exporter::config::Config {
+    liveperson_exporter::app::demo_config(
+        "127.0.0.1:0".parse().unwrap(),
+        &sim.csds_url(),
+        &sim.account_ids(),
+        oauth1(&sim.shared.credentials.oauth1),
+    )
+}
+
+/// The demo configuration for `sim`, with retry waits and rate limits fit for tests.
+pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {
+    let mut cfg = demo_config(sim);
+    cfg.http.retry.server_error_waits = vec![std::time::Duration::from_millis(5); 3];
+    cfg.http.retry.rate_limited_wait = std::time::Duration::from_millis(5);
+    cfg.http.retry.max_rate_limited_wait = std::time::Duration::from_millis(10);
+    cfg.http.requests_per_minute = 1_000_000;
+    cfg
+}
+
+/// One collector of the first account, run by hand on the simulator's clock.
+pub struct OneCollector {
+    pub collector: Box<dyn liveperson_exporter::collectors::Collector>,
+    pub ctx: liveperson_exporter::collectors::CollectCtx,
+    pub telemetry: std::sync::Arc<liveperson_exporter::telemetry::Telemetry>,
+}
+
+/// Builds collector `name` from `cfg` for the first account.
+pub fn one_collector(
+    sim: &Simulator,
+    cfg: &liveperson_exporter::config::Config,
+    name: &str,
+) -> OneCollector {
+    use std::sync::Arc;
+    let telemetry = Arc::new(liveperson_exporter::telemetry::Telemetry::default());
+    let lp = Arc::new(liveperson_exporter::lp::Lp::new(
+        cfg.http.clone(),
+        telemetry.clone(),
+    ));
+    let planned = liveperson_exporter::collectors::plan(cfg)
+        .unwrap()
+        .into_iter()
+        .find(|p| p.entry.name == name)
+        .unwrap();
+    OneCollector {
+        collector: planned.built.collector,
+        ctx: liveperson_exporter::collectors::CollectCtx {
+            client: Arc::new(liveperson_exporter::lp::AccountClient::new(
+                lp,
+                cfg.accounts[0].clone(),
+            )),
+            clock: sim.shared.clock.clone(),
+        },
+        telemetry,
+    }
+}
+
+impl OneCollector {
+    /// Runs once (60 s timeout).
+    pub async fn try_run(
+        &mut self,
+    ) -> Result<
+        std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot>,
+        liveperson_exporter::collectors::CollectError,
+    > {
+        liveperson_exporter::scheduler::run_once(
+            self.collector.as_mut(),
+            &self.ctx,
+            std::time::Duration::from_secs(60),
+        )
+        .await
+        .0
+    }
+
+    /// Runs once; the run must succeed.
+    pub async fn run(
+        &mut self,
+    ) -> std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot> {
+        self.try_run().await.expect("collection succeeds")
+    }
+}
