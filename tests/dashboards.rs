@@ -258,7 +258,7 @@ fn every_metric_the_dashboards_and_rules_read_is_in_the_catalogue() {
     let declared: BTreeSet<String> = liveperson_exporter::otlp::all_specs()
         .iter()
         .flat_map(|s| {
-            let n = s.exposed_name();
+            let n = s.exposed_name().to_string();
             [
                 n.clone(),
                 format!("{n}_bucket"),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 /// Build information.
 pub static BUILD: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_build",
+    name: "liveperson_exporter_build_info",
     help: "Exporter version (value 1)",
     unit: None,
     kind: Kind::Info,
@@ -25,7 +25,7 @@ pub static UP: MetricSpec = MetricSpec {
 };
 /// Last run duration.
 pub static DURATION: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_collector_last_run_duration",
+    name: "liveperson_exporter_collector_last_run_duration_seconds",
     help: "Duration of the collector's last run",
     unit: Some(Unit::Seconds),
     kind: Kind::Gauge,
@@ -33,7 +33,7 @@ pub static DURATION: MetricSpec = MetricSpec {
 };
 /// Last success time.
 pub static LAST_SUCCESS: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_collector_last_success_timestamp",
+    name: "liveperson_exporter_collector_last_success_timestamp_seconds",
     help: "Unix time of the collector's last successful run",
     unit: Some(Unit::Seconds),
     kind: Kind::Gauge,
@@ -49,7 +49,7 @@ pub static SERIES: MetricSpec = MetricSpec {
 };
 /// Runs skipped because the previous one was still going.
 pub static SKIPPED: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_collector_skipped_runs",
+    name: "liveperson_exporter_collector_skipped_runs_total",
     help: "Scheduled runs skipped because the previous run had not finished",
     unit: None,
     kind: Kind::Counter,
@@ -57,7 +57,7 @@ pub static SKIPPED: MetricSpec = MetricSpec {
 };
 /// Failed runs by error type.
 pub static ERRORS: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_collector_errors",
+    name: "liveperson_exporter_collector_errors_total",
     help: "Failed collector runs by error type",
     unit: None,
     kind: Kind::Counter,
@@ -65,7 +65,7 @@ pub static ERRORS: MetricSpec = MetricSpec {
 };
 /// LivePerson requests.
 pub static REQUESTS: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_api_requests",
+    name: "liveperson_exporter_api_requests_total",
     help: "Requests to LivePerson by API and HTTP status code (error: no response)",
     unit: None,
     kind: Kind::Counter,
@@ -73,7 +73,7 @@ pub static REQUESTS: MetricSpec = MetricSpec {
 };
 /// Retries.
 pub static RETRIES: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_api_retries",
+    name: "liveperson_exporter_api_retries_total",
     help: "Requests to LivePerson retried after a 429, 5xx, timeout or broken connection",
     unit: None,
     kind: Kind::Counter,
@@ -81,7 +81,7 @@ pub static RETRIES: MetricSpec = MetricSpec {
 };
 /// 429 answers.
 pub static RATE_LIMITED: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_api_rate_limited",
+    name: "liveperson_exporter_api_rate_limited_total",
     help: "429 answers from LivePerson",
     unit: None,
     kind: Kind::Counter,
@@ -89,7 +89,7 @@ pub static RATE_LIMITED: MetricSpec = MetricSpec {
 };
 /// CSDS lookups.
 pub static CSDS_LOOKUPS: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_csds_lookups",
+    name: "liveperson_exporter_csds_lookups_total",
     help: "CSDS domain lookups by service",
     unit: None,
     kind: Kind::Counter,
@@ -97,7 +97,7 @@ pub static CSDS_LOOKUPS: MetricSpec = MetricSpec {
 };
 /// Failed CSDS lookups.
 pub static CSDS_FAILURES: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_csds_failures",
+    name: "liveperson_exporter_csds_failures_total",
     help: "Failed CSDS domain lookups by service",
     unit: None,
     kind: Kind::Counter,
@@ -106,7 +106,7 @@ pub static CSDS_FAILURES: MetricSpec = MetricSpec {
 
 /// OTLP exports.
 pub static OTLP_EXPORTS: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_otlp_exports",
+    name: "liveperson_exporter_otlp_exports_total",
     help: "OTLP exports by result (success or failure); present when OTLP is enabled",
     unit: None,
     kind: Kind::Counter,
@@ -114,7 +114,7 @@ pub static OTLP_EXPORTS: MetricSpec = MetricSpec {
 };
 /// Last successful OTLP export.
 pub static OTLP_LAST_SUCCESS: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_otlp_last_success_timestamp",
+    name: "liveperson_exporter_otlp_last_success_timestamp_seconds",
     help: "Unix time of the last successful OTLP export",
     unit: Some(Unit::Seconds),
     kind: Kind::Gauge,
@@ -131,7 +131,7 @@ pub static OTLP_OVER_LIMIT: MetricSpec = MetricSpec {
 
 /// This replica's shard.
 pub static SHARD: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_shard",
+    name: "liveperson_exporter_shard_info",
     help: "This replica's shard: index of count (value 1)",
     unit: None,
     kind: Kind::Info,
@@ -139,7 +139,7 @@ pub static SHARD: MetricSpec = MetricSpec {
 };
 /// The accounts this shard polls.
 pub static SHARD_ACCOUNT: MetricSpec = MetricSpec {
-    name: "liveperson_exporter_shard_account",
+    name: "liveperson_exporter_shard_account_info",
     help: "An account this replica's shard polls (value 1)",
     unit: None,
     kind: Kind::Info,
@@ -147,7 +147,7 @@ pub static SHARD_ACCOUNT: MetricSpec = MetricSpec {
 };
 
 /// Every self metric.
-pub static ALL: [&MetricSpec; 17] = [
+pub static ALL: &[&MetricSpec] = &[
     &BUILD,
     &SHARD,
     &SHARD_ACCOUNT,
@@ -207,7 +207,7 @@ pub fn snapshot(
     runs: &[RunStats],
     traffic: &TelemetryView,
 ) -> Result<Arc<Snapshot>, EmitError> {
-    let mut b = SnapshotBuilder::new(&ALL);
+    let mut b = SnapshotBuilder::new(ALL);
     b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
     let (index, count) = (
         identity.shard.index.to_string(),

@@ -235,13 +235,13 @@ mod tests {
         labels: &["account_id"],
     };
     static C: MetricSpec = MetricSpec {
-        name: "liveperson_test_counter",
+        name: "liveperson_test_counter_total",
         help: "Counter",
         unit: None,
         kind: Kind::Counter,
         labels: &["account_id"],
     };
-    static ALL: [&MetricSpec; 2] = [&G, &C];
+    static ALL: &[&MetricSpec] = &[&G, &C];
 
     #[test]
     fn a_failing_collector_keeps_counters_and_drops_gauges_after_max_age() {
@@ -252,7 +252,7 @@ mod tests {
             Duration::from_secs(300),
             self_metrics::Identity::default(),
         );
-        let mut b = SnapshotBuilder::new(&ALL);
+        let mut b = SnapshotBuilder::new(ALL);
         b.add(&G, &["1"], Some(5.0)).unwrap();
         b.add(&C, &["1"], Some(7.0)).unwrap();
         store.publish("1", "test", &Ok(b.build()), Duration::ZERO);

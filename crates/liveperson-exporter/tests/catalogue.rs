@@ -13,7 +13,7 @@ const END: &str = "<!-- metrics-table:end -->";
 
 fn groups() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
     let mut g: Vec<(&str, &[&MetricSpec])> = REGISTRY.iter().map(|e| (e.name, e.metrics)).collect();
-    g.push(("exporter (self)", &self_metrics::ALL));
+    g.push(("exporter (self)", self_metrics::ALL));
     g
 }
 
@@ -31,6 +31,37 @@ fn every_metric_follows_the_naming_rules_and_names_are_unique() {
         }
     }
     assert!(names.len() > 50);
+}
+
+/// Every source file of the exporter library, concatenated.
+fn source_text(dir: &std::path::Path, out: &mut String) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            source_text(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+}
+
+#[test]
+fn every_metric_name_is_written_out_in_the_source() {
+    // So that a name seen on a dashboard, in an alert or in the README is found by grep.
+    let mut text = String::new();
+    source_text(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut text,
+    );
+    for (_, specs) in groups() {
+        for s in specs {
+            assert!(
+                text.contains(&format!("\"{}\"", s.name)),
+                "{} is not written out in src/",
+                s.name
+            );
+        }
+    }
 }
 
 #[test]

@@ -26,7 +26,7 @@ fn kmm_documented_group_example() {
     let groups = body.group_by.unwrap().groups;
     assert_eq!(groups.len(), 1);
     let g = &groups[0];
-    let mut b = SnapshotBuilder::new(&kmm::ALL);
+    let mut b = SnapshotBuilder::new(kmm::ALL);
     kmm_map::current(&mut b, &kmm::agent_group::LEVEL, &["1", &g.key], &g.metrics).unwrap();
     let snap = b.build();
     let key = ["1", "1641709730"];
@@ -57,7 +57,7 @@ fn kmm_documented_group_example() {
 fn queue_health_documented_example() {
     let body: QueueHealthResponse =
         serde_json::from_str(&example("msg-current-queue-health-overdue.json")).unwrap();
-    let mut b = SnapshotBuilder::new(&qh::ALL);
+    let mut b = SnapshotBuilder::new(qh::ALL);
     for (skill, v) in &body.skills {
         qh_map::values(&mut b, &qh::skill::LEVEL, &["1", skill], v).unwrap();
     }

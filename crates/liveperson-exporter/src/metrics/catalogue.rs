@@ -1,10 +1,13 @@
 //! The metric catalogue: every metric the exporter can emit, declared once as data.
 //!
-//! A [`MetricSpec`] names a metric family by its base name (without unit and without the `_total` or
-//! `_info` suffix), with its help, unit, kind and label names. The exposed name is derived from it
-//! ([`MetricSpec::exposed_name`]), so the unit and suffix rules live in one place. Collectors can only
-//! emit samples of specs they declared (see [`super::snapshot::SnapshotBuilder`]); the README's
-//! metrics table is rendered from here ([`render_markdown_table`]) and a test keeps it in sync.
+//! A [`MetricSpec`] names a metric by its full exposed name, written out where it is declared
+//! (`liveperson_skill_agent_load_ratio`, `liveperson_skill_closed_conversations_total`,
+//! `liveperson_skill_info`), so a name seen on a dashboard or in an alert is found by grep. The
+//! forms the encoders need are derived from it ([`MetricSpec::family_name`],
+//! [`MetricSpec::base_name`]), and [`naming_problems`] checks that the suffixes agree with the
+//! declared unit and kind. Collectors can only emit samples of specs they declared (see
+//! [`super::snapshot::SnapshotBuilder`]); the README's metrics table is rendered from here
+//! ([`render_markdown_table`]) and a test keeps it in sync.
 
 use std::fmt::Write as _;
 
@@ -55,7 +58,9 @@ impl Unit {
 /// One declared metric family.
 #[derive(Debug, PartialEq, Eq)]
 pub struct MetricSpec {
-    /// Base name, `liveperson_` prefixed, without unit or kind suffix.
+    /// The exposed name: `liveperson_` prefixed, with the unit (`_seconds`, `_ratio`) and the
+    /// kind's suffix (`_total` for counters, `_info` for info metrics); a histogram's
+    /// `_bucket`, `_sum` and `_count` samples add theirs to it.
     pub name: &'static str,
     /// Help text (one sentence, no trailing period).
     pub help: &'static str,
@@ -68,22 +73,38 @@ pub struct MetricSpec {
 }
 
 impl MetricSpec {
-    /// The family name as exposed: base name plus unit (`liveperson_queue_wait_seconds`).
-    pub fn family_name(&self) -> String {
-        match self.unit {
-            Some(u) => format!("{}_{}", self.name, u.as_str()),
-            None => self.name.to_string(),
+    /// The kind's suffix of the exposed name.
+    fn kind_suffix(&self) -> &'static str {
+        match self.kind {
+            Kind::Gauge | Kind::Histogram => "",
+            Kind::Counter => "_total",
+            Kind::Info => "_info",
         }
     }
 
-    /// The sample name as exposed: the family name plus `_total` for counters and `_info` for
-    /// info metrics.
-    pub fn exposed_name(&self) -> String {
+    /// The exposed name (`liveperson_skill_closed_conversations_total`).
+    pub fn exposed_name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The family's name without the kind's suffix (`liveperson_skill_closed_conversations`,
+    /// `liveperson_skill` for `liveperson_skill_info`): the key families are ordered by.
+    pub fn family_name(&self) -> &'static str {
+        self.name
+            .strip_suffix(self.kind_suffix())
+            .unwrap_or(self.name)
+    }
+
+    /// The family name without its unit (`liveperson_skill_queue_wait` for
+    /// `liveperson_skill_queue_wait_seconds`): what encoders that add the unit themselves take.
+    pub fn base_name(&self) -> &'static str {
         let family = self.family_name();
-        match self.kind {
-            Kind::Gauge | Kind::Histogram => family,
-            Kind::Counter => format!("{family}_total"),
-            Kind::Info => format!("{family}_info"),
+        match self.unit {
+            Some(u) => family
+                .strip_suffix(u.as_str())
+                .and_then(|f| f.strip_suffix('_'))
+                .unwrap_or(family),
+            None => family,
         }
     }
 }
@@ -105,6 +126,22 @@ pub fn naming_problems(spec: &MetricSpec) -> Vec<String> {
     if !valid(n) {
         out.push(format!("{n}: must be lower snake case"));
     }
+    let kind_suffix = spec.kind_suffix();
+    if !n.ends_with(kind_suffix) {
+        out.push(format!(
+            "{n}: a {} must end in {kind_suffix}",
+            spec.kind.as_str()
+        ));
+    }
+    let family = spec.family_name();
+    match spec.unit {
+        Some(u) if !family.ends_with(&format!("_{}", u.as_str())) => out.push(format!(
+            "{n}: its unit must end the name (before {kind_suffix:?}): _{}",
+            u.as_str()
+        )),
+        _ => {}
+    }
+    let base = spec.base_name();
     for suffix in [
         "_total",
         "_info",
@@ -114,8 +151,10 @@ pub fn naming_problems(spec: &MetricSpec) -> Vec<String> {
         "_milliseconds",
         "_percent",
     ] {
-        if n.ends_with(suffix) {
-            out.push(format!("{n}: the base name must not end in {suffix}"));
+        if base.ends_with(suffix) {
+            out.push(format!(
+                "{n}: {suffix} is a unit or kind suffix its declaration does not give"
+            ));
         }
     }
     if spec.help.is_empty() || spec.help.ends_with('.') {
@@ -163,24 +202,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn exposed_names_follow_unit_and_kind() {
+    fn derived_names_drop_the_kind_and_the_unit() {
         let s = MetricSpec {
-            name: "liveperson_closed_conversations",
+            name: "liveperson_closed_conversations_total",
             help: "Conversations closed",
             unit: None,
             kind: Kind::Counter,
             labels: &["account_id"],
         };
-        assert_eq!(s.exposed_name(), "liveperson_closed_conversations_total");
+        assert_eq!(s.family_name(), "liveperson_closed_conversations");
+        assert_eq!(s.base_name(), "liveperson_closed_conversations");
+        assert!(naming_problems(&s).is_empty());
         let g = MetricSpec {
-            name: "liveperson_queue_wait",
+            name: "liveperson_queue_wait_seconds",
             help: "Wait",
             unit: Some(Unit::Seconds),
             kind: Kind::Gauge,
             labels: &["account_id"],
         };
-        assert_eq!(g.exposed_name(), "liveperson_queue_wait_seconds");
+        assert_eq!(g.family_name(), "liveperson_queue_wait_seconds");
+        assert_eq!(g.base_name(), "liveperson_queue_wait");
         assert!(naming_problems(&g).is_empty());
+        let h = MetricSpec {
+            name: "liveperson_handle_time_seconds_total",
+            help: "Handle time",
+            unit: Some(Unit::Seconds),
+            kind: Kind::Counter,
+            labels: &["account_id"],
+        };
+        assert_eq!(h.family_name(), "liveperson_handle_time_seconds");
+        assert_eq!(h.base_name(), "liveperson_handle_time");
+        let i = MetricSpec {
+            name: "liveperson_skill_info",
+            help: "Skill names",
+            unit: None,
+            kind: Kind::Info,
+            labels: &["account_id"],
+        };
+        assert_eq!(i.family_name(), "liveperson_skill");
+        assert!(naming_problems(&i).is_empty());
+    }
+
+    #[test]
+    fn names_that_disagree_with_their_declaration_are_problems() {
         let bad = MetricSpec {
             name: "lp_wait_ms",
             help: "Wait.",
@@ -194,5 +258,26 @@ mod tests {
             "{:?}",
             naming_problems(&bad)
         );
+        // A counter without _total, a unit missing from the name, a unit suffix not declared.
+        for (name, unit, kind) in [
+            ("liveperson_closed", None, Kind::Counter),
+            ("liveperson_wait", Some(Unit::Seconds), Kind::Gauge),
+            ("liveperson_load_ratio", None, Kind::Gauge),
+            ("liveperson_skill", None, Kind::Info),
+        ] {
+            let s = MetricSpec {
+                name,
+                help: "h",
+                unit,
+                kind,
+                labels: &["account_id"],
+            };
+            assert_eq!(
+                naming_problems(&s).len(),
+                1,
+                "{name}: {:?}",
+                naming_problems(&s)
+            );
+        }
     }
 }

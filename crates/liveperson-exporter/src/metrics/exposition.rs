@@ -43,8 +43,9 @@ struct Merged(Vec<Arc<Snapshot>>);
 
 impl prometheus_client::collector::Collector for Merged {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let mut families: BTreeMap<String, (&'static MetricSpec, Vec<&Sample>)> = BTreeMap::new();
-        let mut histograms: BTreeMap<String, Vec<&HistogramSample>> = BTreeMap::new();
+        let mut families: BTreeMap<&'static str, (&'static MetricSpec, Vec<&Sample>)> =
+            BTreeMap::new();
+        let mut histograms: BTreeMap<&'static str, Vec<&HistogramSample>> = BTreeMap::new();
         for snap in &self.0 {
             for f in snap.families.values() {
                 families
@@ -62,13 +63,14 @@ impl prometheus_client::collector::Collector for Merged {
             let unit = spec.unit.map(|u| PcUnit::Other(u.as_str().to_string()));
             // Info metrics go out as `x_info` gauges of value 1, the form every Prometheus
             // version (and promtool) reads in both formats.
+            // prometheus-client adds the unit and `_total` itself, so it is given the base name.
             let (name, kind) = match spec.kind {
-                Kind::Gauge => (spec.name.to_string(), MetricType::Gauge),
-                Kind::Counter => (spec.name.to_string(), MetricType::Counter),
-                Kind::Info => (spec.exposed_name(), MetricType::Gauge),
-                Kind::Histogram => (spec.name.to_string(), MetricType::Histogram),
+                Kind::Gauge => (spec.base_name(), MetricType::Gauge),
+                Kind::Counter => (spec.base_name(), MetricType::Counter),
+                Kind::Info => (spec.name, MetricType::Gauge),
+                Kind::Histogram => (spec.base_name(), MetricType::Histogram),
             };
-            let mut metric = encoder.encode_descriptor(&name, spec.help, unit.as_ref(), kind)?;
+            let mut metric = encoder.encode_descriptor(name, spec.help, unit.as_ref(), kind)?;
             for s in samples {
                 let labels: Vec<(&str, &str)> = spec
                     .labels
@@ -109,7 +111,7 @@ fn gzip(bytes: &[u8]) -> Bytes {
 }
 
 /// Rewrites OpenMetrics text as Prometheus 0.0.4 text.
-fn to_prometheus_text(openmetrics: &str, kinds: &HashMap<String, Kind>) -> String {
+fn to_prometheus_text(openmetrics: &str, kinds: &HashMap<&'static str, Kind>) -> String {
     let mut out = String::with_capacity(openmetrics.len());
     for line in openmetrics.lines() {
         if line == "# EOF" || line.starts_with("# UNIT ") {
@@ -140,7 +142,7 @@ fn to_prometheus_text(openmetrics: &str, kinds: &HashMap<String, Kind>) -> Strin
 
 /// Encodes `snapshots` (whose series must be distinct) in both formats, plain and gzipped.
 pub fn encode(snapshots: Vec<Arc<Snapshot>>) -> Exposition {
-    let kinds: HashMap<String, Kind> = snapshots
+    let kinds: HashMap<&'static str, Kind> = snapshots
         .iter()
         .flat_map(|s| s.families.values())
         .map(|f| (f.spec.family_name(), f.spec.kind))
@@ -165,30 +167,30 @@ mod tests {
     use crate::metrics::snapshot::SnapshotBuilder;
 
     static WAIT: MetricSpec = MetricSpec {
-        name: "liveperson_test_wait",
+        name: "liveperson_test_wait_seconds",
         help: "Wait",
         unit: Some(Unit::Seconds),
         kind: Kind::Gauge,
         labels: &["account_id", "skill_id"],
     };
     static CLOSED: MetricSpec = MetricSpec {
-        name: "liveperson_test_closed",
+        name: "liveperson_test_closed_total",
         help: "Closed",
         unit: None,
         kind: Kind::Counter,
         labels: &["account_id"],
     };
     static SKILL: MetricSpec = MetricSpec {
-        name: "liveperson_test_skill",
+        name: "liveperson_test_skill_info",
         help: "Skill names",
         unit: None,
         kind: Kind::Info,
         labels: &["account_id", "skill_id", "name"],
     };
-    static ALL: [&MetricSpec; 3] = [&WAIT, &CLOSED, &SKILL];
+    static ALL: &[&MetricSpec] = &[&WAIT, &CLOSED, &SKILL];
 
     fn snap(account: &str, wait: f64) -> Arc<Snapshot> {
-        let mut b = SnapshotBuilder::new(&ALL);
+        let mut b = SnapshotBuilder::new(ALL);
         b.add(&WAIT, &[account, "7"], Some(wait)).unwrap();
         b.add(&WAIT, &[account, "8"], None).unwrap();
         b.add(&CLOSED, &[account], Some(3.0)).unwrap();

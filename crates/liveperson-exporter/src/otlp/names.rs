@@ -13,7 +13,7 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
 /// The instrument name of `spec`.
 pub fn otel_name(spec: &MetricSpec) -> String {
-    let name = spec.name;
+    let name = spec.base_name();
     let dotted = if let Some(rest) = name.strip_prefix("liveperson_exporter_") {
         format!("liveperson.exporter.{rest}")
     } else if let Some(rest) = name.strip_prefix("liveperson_") {
@@ -53,21 +53,25 @@ mod tests {
     #[test]
     fn namespace_becomes_dotted_and_units_leave_the_name() {
         let wait = spec(
-            "liveperson_skill_wait_time",
+            "liveperson_skill_wait_time_seconds",
             Some(Unit::Seconds),
             Kind::Gauge,
         );
         assert_eq!(otel_name(&wait), "liveperson.skill_wait_time");
         assert_eq!(otel_unit(&wait), "s");
-        let closed = spec("liveperson_skill_closed_conversations", None, Kind::Counter);
+        let closed = spec(
+            "liveperson_skill_closed_conversations_total",
+            None,
+            Kind::Counter,
+        );
         assert_eq!(otel_name(&closed), "liveperson.skill_closed_conversations");
         assert_eq!(otel_unit(&closed), "");
         let up = spec("liveperson_exporter_collector_up", None, Kind::Gauge);
         assert_eq!(otel_name(&up), "liveperson.exporter.collector_up");
-        let info = spec("liveperson_skill", None, Kind::Info);
+        let info = spec("liveperson_skill_info", None, Kind::Info);
         assert_eq!(otel_name(&info), "liveperson.skill_info");
         let load = spec(
-            "liveperson_skill_agent_load",
+            "liveperson_skill_agent_load_ratio",
             Some(Unit::Ratio),
             Kind::Gauge,
         );

@@ -187,16 +187,11 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
             "group {group} {state} {reason:?}: {got} vs {v}"
         );
     }
-    for spec in [
-        &aa::agent_group::LOGINS,
-        &aa::agent_group::LOGOUTS,
-        &aa::agent_group::STATE_CHANGES,
+    for (spec, agent_spec) in [
+        (&aa::agent_group::LOGINS, &aa::agent::LOGINS),
+        (&aa::agent_group::LOGOUTS, &aa::agent::LOGOUTS),
+        (&aa::agent_group::STATE_CHANGES, &aa::agent::STATE_CHANGES),
     ] {
-        let agent_spec = match spec.name {
-            n if n.ends_with("logins") => &aa::agent::LOGINS,
-            n if n.ends_with("logouts") => &aa::agent::LOGOUTS,
-            _ => &aa::agent::STATE_CHANGES,
-        };
         let total: f64 = snap.families[agent_spec.name]
             .samples
             .iter()

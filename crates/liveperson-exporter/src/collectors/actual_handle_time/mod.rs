@@ -25,7 +25,7 @@ use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 
 /// Handle time per segment.
 pub static HANDLE_TIME: MetricSpec = MetricSpec {
-    name: "liveperson_skill_aht_segment_handle_time",
+    name: "liveperson_skill_aht_segment_handle_time_seconds",
     help: "Actual handle time of closed agent segments, by skill and end reason",
     unit: Some(Unit::Seconds),
     kind: Kind::Histogram,
@@ -34,7 +34,7 @@ pub static HANDLE_TIME: MetricSpec = MetricSpec {
 
 /// Segments counted.
 pub static SEGMENTS: MetricSpec = MetricSpec {
-    name: "liveperson_skill_aht_segments",
+    name: "liveperson_skill_aht_segments_total",
     help: "Closed agent segments counted, by skill and end reason",
     unit: None,
     kind: Kind::Counter,
@@ -51,13 +51,13 @@ pub static TRACKED: MetricSpec = MetricSpec {
 };
 
 /// Every metric of the collector.
-pub static ALL: [&MetricSpec; 3] = [&HANDLE_TIME, &SEGMENTS, &TRACKED];
+pub static ALL: &[&MetricSpec] = &[&HANDLE_TIME, &SEGMENTS, &TRACKED];
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
     name: "actual_handle_time",
     about: "Actual handle time: a histogram of closed agent segments' handle time per skill and end reason, each segment counted once",
-    metrics: &ALL,
+    metrics: ALL,
     needs_oauth1: true,
     build,
 };
@@ -226,7 +226,7 @@ impl Aht {
         // Ids the window no longer reaches cannot come back.
         self.seen.retain(|_, end| *end >= from);
 
-        let mut b = SnapshotBuilder::new(&ALL);
+        let mut b = SnapshotBuilder::new(ALL);
         for ((skill, reason), h) in &self.hist {
             let buckets: Vec<(f64, u64)> = self
                 .bounds

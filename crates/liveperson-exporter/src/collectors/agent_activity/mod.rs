@@ -32,26 +32,67 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 
 macro_rules! level_specs {
-    ($($module:ident, $prefix:literal, $what:literal, $label:literal;)*) => {$(
+    ($module:ident, $what:literal, $label:literal, {
+        state_seconds: $state_seconds:literal,
+        logins: $logins:literal,
+        logouts: $logouts:literal,
+        state_changes: $state_changes:literal $(,)?
+    }) => {
         #[allow(missing_docs)]
         pub mod $module {
             use super::*;
-            pub static STATE_SECONDS: MetricSpec = MetricSpec { name: concat!($prefix, "_state"), help: concat!("Time spent in each state (online, occupied, away; away by reason id) per ", $what, ", up to the settle horizon"), unit: Some(Unit::Seconds), kind: Kind::Counter, labels: &["account_id", $label, "state", "reason"] };
-            pub static LOGINS: MetricSpec = MetricSpec { name: concat!($prefix, "_logins"), help: concat!("Logins per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $label] };
-            pub static LOGOUTS: MetricSpec = MetricSpec { name: concat!($prefix, "_logouts"), help: concat!("Logouts per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $label] };
-            pub static STATE_CHANGES: MetricSpec = MetricSpec { name: concat!($prefix, "_state_changes"), help: concat!("State changes per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $label] };
+            pub static STATE_SECONDS: MetricSpec = MetricSpec {
+                name: $state_seconds,
+                help: concat!(
+                    "Time spent in each state (online, occupied, away; away by reason id) per ",
+                    $what,
+                    ", up to the settle horizon"
+                ),
+                unit: Some(Unit::Seconds),
+                kind: Kind::Counter,
+                labels: &["account_id", $label, "state", "reason"],
+            };
+            pub static LOGINS: MetricSpec = MetricSpec {
+                name: $logins,
+                help: concat!("Logins per ", $what),
+                unit: None,
+                kind: Kind::Counter,
+                labels: &["account_id", $label],
+            };
+            pub static LOGOUTS: MetricSpec = MetricSpec {
+                name: $logouts,
+                help: concat!("Logouts per ", $what),
+                unit: None,
+                kind: Kind::Counter,
+                labels: &["account_id", $label],
+            };
+            pub static STATE_CHANGES: MetricSpec = MetricSpec {
+                name: $state_changes,
+                help: concat!("State changes per ", $what),
+                unit: None,
+                kind: Kind::Counter,
+                labels: &["account_id", $label],
+            };
         }
-    )*};
+    };
 }
 
-level_specs! {
-    agent, "liveperson_agent_activity", "agent", "agent_id";
-    agent_group, "liveperson_agent_group_activity", "agent group", "agent_group_id";
-}
+level_specs!(agent, "agent", "agent_id", {
+    state_seconds: "liveperson_agent_activity_state_seconds_total",
+    logins: "liveperson_agent_activity_logins_total",
+    logouts: "liveperson_agent_activity_logouts_total",
+    state_changes: "liveperson_agent_activity_state_changes_total",
+});
+level_specs!(agent_group, "agent group", "agent_group_id", {
+    state_seconds: "liveperson_agent_group_activity_state_seconds_total",
+    logins: "liveperson_agent_group_activity_logins_total",
+    logouts: "liveperson_agent_group_activity_logouts_total",
+    state_changes: "liveperson_agent_group_activity_state_changes_total",
+});
 
 /// Opt-in agent names.
 pub static AGENT_INFO: MetricSpec = MetricSpec {
-    name: "liveperson_agent",
+    name: "liveperson_agent_info",
     help: "Agent names and logins (value 1); personal data, off unless agent_info is set",
     unit: None,
     kind: Kind::Info,
@@ -60,7 +101,7 @@ pub static AGENT_INFO: MetricSpec = MetricSpec {
 
 /// The counters' watermark.
 pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
-    name: "liveperson_agent_activity_counted_until_timestamp",
+    name: "liveperson_agent_activity_counted_until_timestamp_seconds",
     help: "The settle horizon up to which agent activity has been replayed",
     unit: Some(Unit::Seconds),
     kind: Kind::Gauge,
@@ -68,7 +109,7 @@ pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
 };
 
 /// Every metric of the collector.
-pub static ALL: [&MetricSpec; 10] = [
+pub static ALL: &[&MetricSpec] = &[
     &agent::STATE_SECONDS,
     &agent::LOGINS,
     &agent::LOGOUTS,
@@ -85,7 +126,7 @@ pub static ALL: [&MetricSpec; 10] = [
 pub static ENTRY: Entry = Entry {
     name: "agent_activity",
     about: "Agent activity: time in each state (by away reason), logins, logouts and state changes per agent or agent group, replayed from status changes",
-    metrics: &ALL,
+    metrics: ALL,
     needs_oauth1: false,
     build,
 };
@@ -365,7 +406,7 @@ impl Activity {
             from = to;
             self.watermark = Some(to);
         }
-        let mut b = SnapshotBuilder::new(&ALL);
+        let mut b = SnapshotBuilder::new(ALL);
         let level = if self.by_group {
             &agent_group::STATE_SECONDS
         } else {

@@ -41,7 +41,7 @@ const MAX_AGE: i64 = 14 * DAY;
 pub static ENTRY: Entry = Entry {
     name: "interval_metrics",
     about: "Interval metrics (WFM): handle time (IFT, EHT), handled and replied conversations, messages, work time, arrivals and closes as counters per finished 15-minute interval",
-    metrics: &specs::ALL,
+    metrics: specs::ALL,
     needs_oauth1: false,
     build,
 };
@@ -393,7 +393,7 @@ impl IntervalMetrics {
         for i in 0..self.groupings.len() {
             self.count_grouping(ctx, &account, i, now).await?;
         }
-        let mut b = SnapshotBuilder::new(&specs::ALL);
+        let mut b = SnapshotBuilder::new(specs::ALL);
         for ((_, labels), (spec, v)) in &self.totals {
             let l: Vec<&str> = labels.iter().map(String::as_str).collect();
             b.add(spec, &l, Some(*v))?;

@@ -74,7 +74,7 @@ const CLOSED: [&str; 4] = [
 pub static ENTRY: Entry = Entry {
     name: "key_messaging_metrics",
     about: "Key Messaging Metrics: queue, load, agents, response times and closed conversations per skill, agent group and account",
-    metrics: &specs::ALL,
+    metrics: specs::ALL,
     needs_oauth1: false,
     build,
 };
@@ -241,7 +241,7 @@ impl Kmm {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
-        let mut b = SnapshotBuilder::new(&specs::ALL);
+        let mut b = SnapshotBuilder::new(specs::ALL);
         let settled = (now - self.settle_ms).div_euclid(MINUTE) * MINUTE;
         let mut from = *self.watermark.get_or_insert(settled);
         if settled - from > DAY {

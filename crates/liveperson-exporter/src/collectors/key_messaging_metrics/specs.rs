@@ -35,23 +35,37 @@ pub struct Level {
 }
 
 macro_rules! level {
-    ($module:ident, $prefix:literal, $what:literal, [$($label:literal),*]) => {
+    ($module:ident, $what:literal, [$($label:literal),*], {
+        conversations: $conversations:literal,
+        overdue: $overdue:literal,
+        agent_load: $agent_load:literal,
+        human_agent_load: $human_agent_load:literal,
+        human_online_load: $human_online_load:literal,
+        agents: $agents:literal,
+        available_slots: $available_slots:literal,
+        queue_wait: $queue_wait:literal,
+        avg_wait: $avg_wait:literal,
+        avg_wait_first: $avg_wait_first:literal,
+        avg_ttr: $avg_ttr:literal,
+        avg_ttfr_first: $avg_ttfr_first:literal,
+        closed: $closed:literal $(,)?
+    }) => {
         #[allow(missing_docs)]
         pub mod $module {
             use super::*;
-            pub static CONVERSATIONS: MetricSpec = MetricSpec { name: concat!($prefix, "_conversations"), help: concat!("Open conversations by state (assigned, unassigned, active, open) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
-            pub static OVERDUE: MetricSpec = MetricSpec { name: concat!($prefix, "_overdue_conversations"), help: concat!("Conversations waiting for an agent reply past the response SLA, in queue or assigned, per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
-            pub static AGENT_LOAD: MetricSpec = MetricSpec { name: concat!($prefix, "_agent_load"), help: concat!("Busy slots over slots of logged-in agents, bots included, per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static HUMAN_AGENT_LOAD: MetricSpec = MetricSpec { name: concat!($prefix, "_human_agent_load"), help: concat!("Busy slots over slots of logged-in human agents per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static HUMAN_ONLINE_LOAD: MetricSpec = MetricSpec { name: concat!($prefix, "_human_online_load"), help: concat!("Busy slots over slots of online human agents per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static AGENTS: MetricSpec = MetricSpec { name: concat!($prefix, "_agents"), help: concat!("Logged-in agents by status (online, away, back_soon) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "status"] };
-            pub static AVAILABLE_SLOTS: MetricSpec = MetricSpec { name: concat!($prefix, "_available_slots"), help: concat!("Free conversation slots of online agents per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static QUEUE_WAIT: MetricSpec = MetricSpec { name: concat!($prefix, "_queue_wait"), help: concat!("Current wait of queued conversations at a percentile per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label,)* "percentile"] };
-            pub static AVG_WAIT: MetricSpec = MetricSpec { name: concat!($prefix, "_avg_wait_time"), help: concat!("Average consumer wait for an agent response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static AVG_WAIT_FIRST: MetricSpec = MetricSpec { name: concat!($prefix, "_avg_wait_time_first_response"), help: concat!("Average wait from conversation start to the first agent response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static AVG_TTR: MetricSpec = MetricSpec { name: concat!($prefix, "_avg_time_to_response"), help: concat!("Average time from assignment to the agent's first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static AVG_TTFR_FIRST: MetricSpec = MetricSpec { name: concat!($prefix, "_avg_time_to_first_response_first_assignment"), help: concat!("Average time from a conversation's first assignment to its first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static CLOSED: MetricSpec = MetricSpec { name: concat!($prefix, "_closed_conversations"), help: concat!("Conversations closed, by closer (agent, consumer, system), per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label,)* "closed_by"] };
+            pub static CONVERSATIONS: MetricSpec = MetricSpec { name: $conversations, help: concat!("Open conversations by state (assigned, unassigned, active, open) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
+            pub static OVERDUE: MetricSpec = MetricSpec { name: $overdue, help: concat!("Conversations waiting for an agent reply past the response SLA, in queue or assigned, per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
+            pub static AGENT_LOAD: MetricSpec = MetricSpec { name: $agent_load, help: concat!("Busy slots over slots of logged-in agents, bots included, per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static HUMAN_AGENT_LOAD: MetricSpec = MetricSpec { name: $human_agent_load, help: concat!("Busy slots over slots of logged-in human agents per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static HUMAN_ONLINE_LOAD: MetricSpec = MetricSpec { name: $human_online_load, help: concat!("Busy slots over slots of online human agents per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static AGENTS: MetricSpec = MetricSpec { name: $agents, help: concat!("Logged-in agents by status (online, away, back_soon) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "status"] };
+            pub static AVAILABLE_SLOTS: MetricSpec = MetricSpec { name: $available_slots, help: concat!("Free conversation slots of online agents per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static QUEUE_WAIT: MetricSpec = MetricSpec { name: $queue_wait, help: concat!("Current wait of queued conversations at a percentile per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label,)* "percentile"] };
+            pub static AVG_WAIT: MetricSpec = MetricSpec { name: $avg_wait, help: concat!("Average consumer wait for an agent response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static AVG_WAIT_FIRST: MetricSpec = MetricSpec { name: $avg_wait_first, help: concat!("Average wait from conversation start to the first agent response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static AVG_TTR: MetricSpec = MetricSpec { name: $avg_ttr, help: concat!("Average time from assignment to the agent's first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static AVG_TTFR_FIRST: MetricSpec = MetricSpec { name: $avg_ttfr_first, help: concat!("Average time from a conversation's first assignment to its first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static CLOSED: MetricSpec = MetricSpec { name: $closed, help: concat!("Conversations closed, by closer (agent, consumer, system), per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label,)* "closed_by"] };
             pub static LEVEL: Level = Level {
                 conversations: &CONVERSATIONS, overdue: &OVERDUE, agent_load: &AGENT_LOAD,
                 human_agent_load: &HUMAN_AGENT_LOAD, human_online_load: &HUMAN_ONLINE_LOAD,
@@ -64,18 +78,55 @@ macro_rules! level {
     };
 }
 
-level!(skill, "liveperson_skill", "skill", ["skill_id"]);
-level!(
-    agent_group,
-    "liveperson_agent_group",
-    "agent group",
-    ["agent_group_id"]
-);
-level!(account, "liveperson_account", "account", []);
+level!(skill, "skill", ["skill_id"], {
+    conversations: "liveperson_skill_conversations",
+    overdue: "liveperson_skill_overdue_conversations",
+    agent_load: "liveperson_skill_agent_load_ratio",
+    human_agent_load: "liveperson_skill_human_agent_load_ratio",
+    human_online_load: "liveperson_skill_human_online_load_ratio",
+    agents: "liveperson_skill_agents",
+    available_slots: "liveperson_skill_available_slots",
+    queue_wait: "liveperson_skill_queue_wait_seconds",
+    avg_wait: "liveperson_skill_avg_wait_time_seconds",
+    avg_wait_first: "liveperson_skill_avg_wait_time_first_response_seconds",
+    avg_ttr: "liveperson_skill_avg_time_to_response_seconds",
+    avg_ttfr_first: "liveperson_skill_avg_time_to_first_response_first_assignment_seconds",
+    closed: "liveperson_skill_closed_conversations_total",
+});
+level!(agent_group, "agent group", ["agent_group_id"], {
+    conversations: "liveperson_agent_group_conversations",
+    overdue: "liveperson_agent_group_overdue_conversations",
+    agent_load: "liveperson_agent_group_agent_load_ratio",
+    human_agent_load: "liveperson_agent_group_human_agent_load_ratio",
+    human_online_load: "liveperson_agent_group_human_online_load_ratio",
+    agents: "liveperson_agent_group_agents",
+    available_slots: "liveperson_agent_group_available_slots",
+    queue_wait: "liveperson_agent_group_queue_wait_seconds",
+    avg_wait: "liveperson_agent_group_avg_wait_time_seconds",
+    avg_wait_first: "liveperson_agent_group_avg_wait_time_first_response_seconds",
+    avg_ttr: "liveperson_agent_group_avg_time_to_response_seconds",
+    avg_ttfr_first: "liveperson_agent_group_avg_time_to_first_response_first_assignment_seconds",
+    closed: "liveperson_agent_group_closed_conversations_total",
+});
+level!(account, "account", [], {
+    conversations: "liveperson_account_conversations",
+    overdue: "liveperson_account_overdue_conversations",
+    agent_load: "liveperson_account_agent_load_ratio",
+    human_agent_load: "liveperson_account_human_agent_load_ratio",
+    human_online_load: "liveperson_account_human_online_load_ratio",
+    agents: "liveperson_account_agents",
+    available_slots: "liveperson_account_available_slots",
+    queue_wait: "liveperson_account_queue_wait_seconds",
+    avg_wait: "liveperson_account_avg_wait_time_seconds",
+    avg_wait_first: "liveperson_account_avg_wait_time_first_response_seconds",
+    avg_ttr: "liveperson_account_avg_time_to_response_seconds",
+    avg_ttfr_first: "liveperson_account_avg_time_to_first_response_first_assignment_seconds",
+    closed: "liveperson_account_closed_conversations_total",
+});
 
 /// Skill names.
 pub static SKILL_INFO: MetricSpec = MetricSpec {
-    name: "liveperson_skill",
+    name: "liveperson_skill_info",
     help: "Skill names (value 1)",
     unit: None,
     kind: Kind::Info,
@@ -84,7 +135,7 @@ pub static SKILL_INFO: MetricSpec = MetricSpec {
 
 /// Agent group names.
 pub static AGENT_GROUP_INFO: MetricSpec = MetricSpec {
-    name: "liveperson_agent_group",
+    name: "liveperson_agent_group_info",
     help: "Agent group names (value 1)",
     unit: None,
     kind: Kind::Info,
@@ -102,7 +153,7 @@ pub static AGENT_STATUS: MetricSpec = MetricSpec {
 
 /// Per-agent load (agent_view, off by default).
 pub static AGENT_LOAD: MetricSpec = MetricSpec {
-    name: "liveperson_agent_load",
+    name: "liveperson_agent_load_ratio",
     help: "Busy slots over the agent's slots",
     unit: Some(Unit::Ratio),
     kind: Kind::Gauge,
@@ -118,29 +169,28 @@ pub static AGENT_CONVERSATIONS: MetricSpec = MetricSpec {
     labels: &["account_id", "agent_id", "state"],
 };
 
+/// The metrics of the given levels, then the given others.
 macro_rules! all_of {
-    ($($m:ident),*) => {
-        [$(
-            &$m::CONVERSATIONS, &$m::OVERDUE, &$m::AGENT_LOAD, &$m::HUMAN_AGENT_LOAD,
-            &$m::HUMAN_ONLINE_LOAD, &$m::AGENTS, &$m::AVAILABLE_SLOTS, &$m::QUEUE_WAIT,
-            &$m::AVG_WAIT, &$m::AVG_WAIT_FIRST, &$m::AVG_TTR, &$m::AVG_TTFR_FIRST, &$m::CLOSED,
-        )*]
+    ([$($m:ident),*], [$($other:expr),* $(,)?]) => {
+        &[
+            $(
+                &$m::CONVERSATIONS, &$m::OVERDUE, &$m::AGENT_LOAD, &$m::HUMAN_AGENT_LOAD,
+                &$m::HUMAN_ONLINE_LOAD, &$m::AGENTS, &$m::AVAILABLE_SLOTS, &$m::QUEUE_WAIT,
+                &$m::AVG_WAIT, &$m::AVG_WAIT_FIRST, &$m::AVG_TTR, &$m::AVG_TTFR_FIRST, &$m::CLOSED,
+            )*
+            $($other),*
+        ]
     };
 }
 
 /// Every metric of the collector.
-pub static ALL: [&MetricSpec; 44] = {
-    let levels: [&MetricSpec; 39] = all_of!(skill, agent_group, account);
-    let mut out: [&MetricSpec; 44] = [&SKILL_INFO; 44];
-    let mut i = 0;
-    while i < 39 {
-        out[i] = levels[i];
-        i += 1;
-    }
-    out[39] = &SKILL_INFO;
-    out[40] = &AGENT_GROUP_INFO;
-    out[41] = &AGENT_STATUS;
-    out[42] = &AGENT_LOAD;
-    out[43] = &AGENT_CONVERSATIONS;
-    out
-};
+pub static ALL: &[&MetricSpec] = all_of!(
+    [skill, agent_group, account],
+    [
+        &SKILL_INFO,
+        &AGENT_GROUP_INFO,
+        &AGENT_STATUS,
+        &AGENT_LOAD,
+        &AGENT_CONVERSATIONS,
+    ]
+);

@@ -11,25 +11,35 @@ use super::Entry;
 use super::rolling::{Counted, RollingApi, build};
 
 macro_rules! level_specs {
-    ($($module:ident, $prefix:literal, $what:literal, [$($label:literal),*];)*) => {$(
+    ($module:ident, $what:literal, [$($label:literal),*], {
+        resolved: $resolved:literal,
+        handling: $handling:literal $(,)?
+    }) => {
         #[allow(missing_docs)]
         pub mod $module {
             use super::*;
-            pub static RESOLVED: MetricSpec = MetricSpec { name: concat!($prefix, "_resolved_conversations"), help: concat!("Messaging conversations resolved, by resolver (agent, consumer, system), per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label,)* "resolved_by"] };
-            pub static HANDLING: MetricSpec = MetricSpec { name: concat!($prefix, "_resolved_conversations_handling"), help: concat!("Handling time of resolved messaging conversations, by resolver, per ", $what, " (msgconversation's undocumented unit read as milliseconds)"), unit: Some(Unit::Seconds), kind: Kind::Counter, labels: &["account_id", $($label,)* "resolved_by"] };
+            pub static RESOLVED: MetricSpec = MetricSpec { name: $resolved, help: concat!("Messaging conversations resolved, by resolver (agent, consumer, system), per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label,)* "resolved_by"] };
+            pub static HANDLING: MetricSpec = MetricSpec { name: $handling, help: concat!("Handling time of resolved messaging conversations, by resolver, per ", $what, " (msgconversation's undocumented unit read as milliseconds)"), unit: Some(Unit::Seconds), kind: Kind::Counter, labels: &["account_id", $($label,)* "resolved_by"] };
         }
-    )*};
+    };
 }
 
-level_specs! {
-    account, "liveperson_account", "account", [];
-    skill, "liveperson_skill", "skill", ["skill_id"];
-    agent, "liveperson_agent", "agent", ["agent_id"];
-}
+level_specs!(account, "account", [], {
+    resolved: "liveperson_account_resolved_conversations_total",
+    handling: "liveperson_account_resolved_conversations_handling_seconds_total",
+});
+level_specs!(skill, "skill", ["skill_id"], {
+    resolved: "liveperson_skill_resolved_conversations_total",
+    handling: "liveperson_skill_resolved_conversations_handling_seconds_total",
+});
+level_specs!(agent, "agent", ["agent_id"], {
+    resolved: "liveperson_agent_resolved_conversations_total",
+    handling: "liveperson_agent_resolved_conversations_handling_seconds_total",
+});
 
 /// Buckets older than the API's window that could not be counted.
 pub static SKIPPED: MetricSpec = MetricSpec {
-    name: "liveperson_messaging_conversation_skipped_buckets",
+    name: "liveperson_messaging_conversation_skipped_buckets_total",
     help: "5-minute buckets left uncounted because they were older than msgconversation's 24-hour window",
     unit: None,
     kind: Kind::Counter,
@@ -38,7 +48,7 @@ pub static SKIPPED: MetricSpec = MetricSpec {
 
 /// The counters' watermark.
 pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
-    name: "liveperson_messaging_conversation_counted_until_timestamp",
+    name: "liveperson_messaging_conversation_counted_until_timestamp_seconds",
     help: "End of the last 5-minute bucket the msgconversation counters include",
     unit: Some(Unit::Seconds),
     kind: Kind::Gauge,
@@ -46,7 +56,7 @@ pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
 };
 
 /// Every metric of the collector.
-pub static ALL: [&MetricSpec; 8] = [
+pub static ALL: &[&MetricSpec] = &[
     &account::RESOLVED,
     &account::HANDLING,
     &skill::RESOLVED,
@@ -104,14 +114,14 @@ static API: RollingApi = RollingApi {
     counted: &COUNTED,
     skipped: &SKIPPED,
     counted_until: &COUNTED_UNTIL,
-    all: &ALL,
+    all: ALL,
 };
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
     name: "messaging_conversation",
     about: "Messaging conversation: resolved conversations and handling time by resolver as exact counters per account, skill and agent",
-    metrics: &ALL,
+    metrics: ALL,
     needs_oauth1: true,
     build: |section, path, problems| build(&API, section, path, problems),
 };

@@ -22,7 +22,7 @@ use model::QueueHealthResponse;
 pub static ENTRY: Entry = Entry {
     name: "messaging_queue_health",
     about: "Messaging current queue health: unassigned and overdue conversations and wait for assignment per skill and account",
-    metrics: &specs::ALL,
+    metrics: specs::ALL,
     needs_oauth1: true,
     build,
 };
@@ -57,7 +57,7 @@ impl QueueHealth {
             bearer_ok: false,
         };
         let answer: QueueHealthResponse = ctx.client.json(&call).await?;
-        let mut b = SnapshotBuilder::new(&specs::ALL);
+        let mut b = SnapshotBuilder::new(specs::ALL);
         for (skill, v) in &answer.skills {
             mapping::values(&mut b, &specs::skill::LEVEL, &[&account, skill], v)?;
         }

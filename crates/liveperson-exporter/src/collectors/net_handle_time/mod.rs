@@ -37,25 +37,25 @@ macro_rules! gauge {
 
 gauge!(
     NET_HANDLE_TIME,
-    "liveperson_skill_nht_net_handle_time",
+    "liveperson_skill_nht_net_handle_time_seconds",
     "Net handle time (estimated human effort per agent segment) of the skill's latest complete NHT interval with data",
     Some(Unit::Seconds)
 );
 gauge!(
     AVG_SEGMENT_DURATION,
-    "liveperson_skill_nht_avg_agent_segment_duration",
+    "liveperson_skill_nht_avg_agent_segment_duration_seconds",
     "Average agent segment duration in the skill's latest complete NHT interval with data",
     Some(Unit::Seconds)
 );
 gauge!(
     AVG_TIME_IN_QUEUE,
-    "liveperson_skill_nht_avg_time_in_queue",
+    "liveperson_skill_nht_avg_time_in_queue_seconds",
     "Average time in queue in the skill's latest complete NHT interval with data",
     Some(Unit::Seconds)
 );
 gauge!(
     AVG_SEGMENT_WORK_TIME,
-    "liveperson_skill_nht_avg_segment_work_time",
+    "liveperson_skill_nht_avg_segment_work_time_seconds",
     "Average segment work time in the skill's latest complete NHT interval with data",
     Some(Unit::Seconds)
 );
@@ -79,19 +79,19 @@ gauge!(
 );
 gauge!(
     AVAILABLE_LOAD,
-    "liveperson_skill_nht_avg_available_load",
+    "liveperson_skill_nht_avg_available_load_ratio",
     "Average available agent load in the hour of the skill's latest complete NHT interval with data",
     Some(Unit::Ratio)
 );
 gauge!(
     INTERVAL_START,
-    "liveperson_skill_nht_interval_start_timestamp",
+    "liveperson_skill_nht_interval_start_timestamp_seconds",
     "Start of the NHT interval the skill's nht gauges describe",
     Some(Unit::Seconds)
 );
 
 /// Every metric of the collector.
-pub static ALL: [&MetricSpec; 9] = [
+pub static ALL: &[&MetricSpec] = &[
     &NET_HANDLE_TIME,
     &AVG_SEGMENT_DURATION,
     &AVG_TIME_IN_QUEUE,
@@ -107,7 +107,7 @@ pub static ALL: [&MetricSpec; 9] = [
 pub static ENTRY: Entry = Entry {
     name: "net_handle_time",
     about: "Net handle time: NHT, durations, arrivals, handled segments, messages and load per skill for the latest complete hour with data",
-    metrics: &ALL,
+    metrics: ALL,
     needs_oauth1: true,
     build,
 };
@@ -190,7 +190,7 @@ impl Nht {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
-        let mut b = SnapshotBuilder::new(&ALL);
+        let mut b = SnapshotBuilder::new(ALL);
         let mut offset = 0;
         loop {
             let call = Call {
