@@ -22,17 +22,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::service::Service;
+
 /// The public CSDS (domain API) host.
 pub const PUBLIC_CSDS_URL: &str = "https://api.liveperson.net";
 /// Environment prefix of configuration overrides.
 pub const ENV_PREFIX: &str = "LIVEPERSON_EXPORTER_";
-/// The CSDS service names a domain override may name.
-pub const SERVICES: [&str; 4] = [
-    "agentActivityDomain",
-    "leDataReporting",
-    "agentManagerWorkspace",
-    "sentinel",
-];
 
 /// One configuration problem, with the key path it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,7 +233,7 @@ pub struct AccountConfig {
     /// CSDS base URL; services are reached with its scheme.
     pub csds_url: String,
     /// Per-service `host[:port]` overrides of CSDS answers.
-    pub domains: BTreeMap<String, String>,
+    pub domains: BTreeMap<Service, String>,
     /// Credentials.
     pub auth: Auth,
     /// Raw collector sections by collector name, read by the collector registry.
@@ -464,12 +459,16 @@ fn read_account(v: Value, base: &str, problems: &mut Problems) -> Option<Account
     if !(raw.csds_url.starts_with("https://") || raw.csds_url.starts_with("http://")) {
         problems.add(join(base, "csds_url"), "must be an http:// or https:// URL");
     }
-    for k in raw.domains.keys() {
-        if !SERVICES.contains(&k.as_str()) {
-            problems.add(
-                join(&join(base, "domains"), k),
-                format!("unknown service (known: {})", SERVICES.join(", ")),
-            );
+    let mut domains = BTreeMap::new();
+    for (k, v) in raw.domains {
+        match k.parse::<Service>() {
+            Ok(service) => {
+                domains.insert(service, v);
+            }
+            Err(_) => problems.add(
+                join(&join(base, "domains"), &k),
+                format!("unknown service (known: {})", Service::names().join(", ")),
+            ),
         }
     }
     let auth = read_auth(raw.auth, &join(base, "auth"), problems)?;
@@ -477,7 +476,7 @@ fn read_account(v: Value, base: &str, problems: &mut Problems) -> Option<Account
         path: base.to_string(),
         id,
         csds_url: raw.csds_url.trim_end_matches('/').to_string(),
-        domains: raw.domains,
+        domains,
         auth,
         collectors: raw.collectors,
     })

@@ -93,7 +93,7 @@ pub fn spawn(
                     }
                     let (result, took) = run_once(collector.as_mut(), &ctx, schedule.timeout).await;
                     if let Err(e) = &result {
-                        tracing::warn!(collector = name, account = %account, error_type = e.error_type(), error = %e, "collection failed");
+                        tracing::warn!(collector = name, account = %account, error_type = e.error_type().as_str(), error = %e, "collection failed");
                     } else {
                         tracing::debug!(collector = name, account = %account, took_ms = took.as_millis() as u64, "collected");
                     }

@@ -1,6 +1,7 @@
 //! The exporter's own metrics (`liveperson_exporter_*`): build info, per collector and account
 //! health, and LivePerson traffic. Rendered into a snapshot each time the exposition is rebuilt.
 
+use crate::error_type::ErrorType;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{EmitError, Snapshot, SnapshotBuilder};
 use crate::telemetry::TelemetryView;
@@ -230,10 +231,8 @@ pub fn snapshot(
         )?;
         b.add(&SERIES, &key, Some(r.series as f64))?;
         b.add(&SKIPPED, &key, Some(r.skipped as f64))?;
-        let mut errors: std::collections::BTreeMap<&str, u64> = crate::collectors::ERROR_TYPES
-            .iter()
-            .map(|t| (*t, 0))
-            .collect();
+        let mut errors: std::collections::BTreeMap<&str, u64> =
+            ErrorType::all().map(|t| (t, 0)).collect();
         errors.extend(&r.errors);
         for (t, n) in errors {
             b.add(&ERRORS, &[r.collector, &r.account, t], Some(n as f64))?;
@@ -285,7 +284,7 @@ mod tests {
         run.errors.insert("rate_limited", 2);
         let s = snapshot(&Identity::default(), &[run], &telemetry.view()).unwrap();
         let key = ["key_messaging_metrics", "7"];
-        for t in crate::collectors::ERROR_TYPES {
+        for t in ErrorType::all() {
             let want = if t == "rate_limited" { 2.0 } else { 0.0 };
             assert_eq!(s.value(&ERRORS, &[key[0], key[1], t]), Some(want), "{t}");
         }

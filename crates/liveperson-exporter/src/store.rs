@@ -109,8 +109,12 @@ impl Store {
                 }
                 Err(e) => {
                     slot.stats.last_ok = Some(false);
-                    *slot.stats.errors.entry(e.error_type()).or_default() += 1;
-                    slot.stats.last_error = Some((e.error_type(), e.to_string()));
+                    *slot
+                        .stats
+                        .errors
+                        .entry(e.error_type().as_str())
+                        .or_default() += 1;
+                    slot.stats.last_error = Some((e.error_type().as_str(), e.to_string()));
                 }
             }
         }

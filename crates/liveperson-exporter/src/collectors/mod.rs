@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::clock::{EpochMs, SharedClock};
 use crate::config::{Auth, Config, Problem, Problems, join};
+use crate::error_type::ErrorType;
 use crate::lp::{AccountClient, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{EmitError, Snapshot};
@@ -32,28 +33,13 @@ pub enum CollectError {
     Emit(#[from] EmitError),
 }
 
-/// Every value `CollectError::error_type` returns. The self metrics start each at zero, so the
-/// first failure of a kind shows as an increase instead of a new series.
-pub const ERROR_TYPES: [&str; 10] = [
-    "auth",
-    "rate_limited",
-    "server_error",
-    "bad_request",
-    "timeout",
-    "connection",
-    "decode",
-    "too_large",
-    "csds",
-    "internal",
-];
-
 impl CollectError {
-    /// A low-cardinality label value, one of [`ERROR_TYPES`].
-    pub fn error_type(&self) -> &'static str {
+    /// Its `error_type` label value.
+    pub fn error_type(&self) -> ErrorType {
         match self {
             CollectError::Api(e) => e.error_type(),
-            CollectError::RunTimeout(_) => "timeout",
-            CollectError::Emit(_) => "internal",
+            CollectError::RunTimeout(_) => ErrorType::Timeout,
+            CollectError::Emit(_) => ErrorType::Internal,
         }
     }
 }

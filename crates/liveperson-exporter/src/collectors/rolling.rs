@@ -16,6 +16,7 @@ use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 
 /// One counted field of the API's metric object.
 #[derive(Debug)]
@@ -155,7 +156,7 @@ impl Rolling {
                 .collect();
             Call {
                 api: self.api.api,
-                service: "leDataReporting",
+                service: Service::LeDataReporting,
                 method: Method::POST,
                 path,
                 query: vec![("v".into(), "1".into())],
@@ -165,7 +166,7 @@ impl Rolling {
         } else {
             Call {
                 api: self.api.api,
-                service: "leDataReporting",
+                service: Service::LeDataReporting,
                 method: Method::GET,
                 path,
                 query: params,

@@ -1,6 +1,8 @@
 //! Typed errors at the LivePerson client boundary, each with a low-cardinality `error_type` for
 //! metrics. Messages name the API and the status, never a credential or a signed URL.
 
+use crate::error_type::ErrorType;
+
 /// Why a LivePerson call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LpError {
@@ -83,18 +85,18 @@ pub enum LpError {
 }
 
 impl LpError {
-    /// A low-cardinality label value for metrics.
-    pub fn error_type(&self) -> &'static str {
+    /// Its `error_type` label value.
+    pub fn error_type(&self) -> ErrorType {
         match self {
-            LpError::Auth { .. } | LpError::AuthUnsupported { .. } => "auth",
-            LpError::RateLimited { .. } => "rate_limited",
-            LpError::Server { .. } => "server_error",
-            LpError::Client { .. } => "bad_request",
-            LpError::Timeout { .. } => "timeout",
-            LpError::Connect { .. } => "connection",
-            LpError::Decode { .. } => "decode",
-            LpError::TooLarge { .. } => "too_large",
-            LpError::Csds { .. } => "csds",
+            LpError::Auth { .. } | LpError::AuthUnsupported { .. } => ErrorType::Auth,
+            LpError::RateLimited { .. } => ErrorType::RateLimited,
+            LpError::Server { .. } => ErrorType::ServerError,
+            LpError::Client { .. } => ErrorType::BadRequest,
+            LpError::Timeout { .. } => ErrorType::Timeout,
+            LpError::Connect { .. } => ErrorType::Connection,
+            LpError::Decode { .. } => ErrorType::Decode,
+            LpError::TooLarge { .. } => ErrorType::TooLarge,
+            LpError::Csds { .. } => ErrorType::Csds,
         }
     }
 }

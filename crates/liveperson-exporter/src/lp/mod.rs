@@ -25,11 +25,13 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use parking_lot::Mutex;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use strum::EnumCount;
 use tokio::sync::Semaphore;
 
 pub use error::LpError;
 
-use crate::config::{AccountConfig, Auth, HttpConfig, SERVICES};
+use crate::config::{AccountConfig, Auth, HttpConfig};
+use crate::service::Service;
 use crate::telemetry::Telemetry;
 
 /// One API call, as a collector describes it.
@@ -38,7 +40,7 @@ pub struct Call {
     /// API name for accounting and errors (`kmm_metrics`).
     pub api: &'static str,
     /// CSDS service that serves it.
-    pub service: &'static str,
+    pub service: Service,
     /// HTTP method.
     pub method: Method,
     /// Path on the service's domain, starting with `/`.
@@ -171,9 +173,10 @@ pub struct AccountClient {
     lp: Arc<Lp>,
     account: AccountConfig,
     scheme: &'static str,
-    domains: Mutex<HashMap<&'static str, (String, Instant)>>,
+    domains: Mutex<HashMap<Service, (String, Instant)>>,
     token: auth::TokenCache,
-    lanes: HashMap<&'static str, Lane>,
+    /// One lane per service, indexed by `Service as usize`.
+    lanes: [Lane; Service::COUNT],
 }
 
 fn transport(api: &'static str, e: &reqwest::Error) -> LpError {
@@ -225,21 +228,11 @@ impl AccountClient {
     /// A client for `account`.
     pub fn new(lp: Arc<Lp>, account: AccountConfig) -> Self {
         let per_minute = NonZeroU32::new(lp.cfg.requests_per_minute.max(1)).expect("nonzero");
-        let lanes = SERVICES
-            .iter()
-            .map(|&s| {
-                (
-                    s,
-                    Lane {
-                        concurrency: Semaphore::new(lp.cfg.max_concurrency.max(1) as usize),
-                        quota: RateLimiter::direct(
-                            Quota::per_minute(per_minute).allow_burst(per_minute),
-                        ),
-                        pacer: Pacer::new(),
-                    },
-                )
-            })
-            .collect();
+        let lanes = std::array::from_fn(|_| Lane {
+            concurrency: Semaphore::new(lp.cfg.max_concurrency.max(1) as usize),
+            quota: RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(per_minute)),
+            pacer: Pacer::new(),
+        });
         let scheme = if account.csds_url.starts_with("http://") {
             "http"
         } else {
@@ -261,19 +254,21 @@ impl AccountClient {
     }
 
     /// The current 429 spacing of a service's requests.
-    pub fn pacing(&self, service: &str) -> Duration {
-        self.lanes
-            .get(service)
-            .map_or(Duration::ZERO, |l| l.pacer.spacing())
+    pub fn pacing(&self, service: Service) -> Duration {
+        self.lane(service).pacer.spacing()
+    }
+
+    fn lane(&self, service: Service) -> &Lane {
+        &self.lanes[service as usize]
     }
 
     /// `scheme://host[:port]` of a service: the config override, the cached CSDS answer, or a
     /// fresh CSDS lookup.
-    pub async fn base_url(&self, service: &'static str) -> Result<String, LpError> {
-        if let Some(d) = self.account.domains.get(service) {
+    pub async fn base_url(&self, service: Service) -> Result<String, LpError> {
+        if let Some(d) = self.account.domains.get(&service) {
             return Ok(format!("{}://{d}", self.scheme));
         }
-        if let Some((d, at)) = self.domains.lock().get(service)
+        if let Some((d, at)) = self.domains.lock().get(&service)
             && at.elapsed() < self.lp.cfg.csds_ttl
         {
             return Ok(d.clone());
@@ -310,9 +305,9 @@ impl AccountClient {
         .await;
         self.lp
             .telemetry
-            .csds_lookup(&self.account.id, service, result.is_err());
+            .csds_lookup(&self.account.id, service.name(), result.is_err());
         let host = result.map_err(|detail| LpError::Csds {
-            service,
+            service: service.name(),
             detail: detail.replace(&self.account.csds_url, "<csds>"),
         })?;
         let base = format!("{}://{host}", self.scheme);
@@ -330,7 +325,7 @@ impl AccountClient {
         else {
             return Err(LpError::AuthUnsupported { api });
         };
-        let base = self.base_url("sentinel").await?;
+        let base = self.base_url(Service::Sentinel).await?;
         let url = format!(
             "{base}/sentinel/api/v2/account/{}/app/token",
             self.account.id
@@ -419,7 +414,7 @@ impl AccountClient {
         let service = call.service;
         let base = self.base_url(service).await.map_err(Attempt::Transient)?;
         let url = format!("{base}{}", call.path);
-        let lane = self.lanes.get(service).expect("calls name a CSDS service");
+        let lane = self.lane(service);
         let _permit = lane.concurrency.acquire().await.expect("never closed");
         lane.quota.until_ready().await;
         tokio::time::sleep_until(lane.pacer.next_start().into()).await;
@@ -444,7 +439,7 @@ impl AccountClient {
                     self.lp.telemetry.request(&self.account.id, call.api, None);
                     if e.is_connect() {
                         // The domain may have moved: ask CSDS again next time.
-                        self.domains.lock().remove(service);
+                        self.domains.lock().remove(&service);
                     }
                     return Err(Attempt::Transient(transport(call.api, &e)));
                 }

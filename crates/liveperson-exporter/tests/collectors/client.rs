@@ -235,7 +235,7 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
         },
     );
     let r = c.try_run().await;
-    assert_eq!(r.unwrap_err().error_type(), "auth");
+    assert_eq!(r.unwrap_err().error_type().as_str(), "auth");
 }
 
 #[tokio::test]
@@ -245,7 +245,7 @@ async fn a_response_over_the_size_cap_fails_the_run_as_too_large() {
     cfg.http.max_response_bytes = 2_000;
     let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let r = c.try_run().await;
-    assert_eq!(r.unwrap_err().error_type(), "too_large");
+    assert_eq!(r.unwrap_err().error_type().as_str(), "too_large");
     let mut c = one_collector(&s, &exporter_config(&s), "key_messaging_metrics");
     c.run().await;
 }

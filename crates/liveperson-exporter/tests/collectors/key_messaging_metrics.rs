@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::collectors::key_messaging_metrics::specs as kmm;
+use liveperson_exporter::service::Service;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::{Scope, UserTypes};
 
@@ -189,12 +190,12 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
                 },
             );
             let r = c.try_run().await;
-            assert_eq!(r.unwrap_err().error_type(), "server_error");
+            assert_eq!(r.unwrap_err().error_type().as_str(), "server_error");
             continue;
         }
         c.run().await;
         if step == 2 {
-            slowed = c.ctx.client.pacing("agentManagerWorkspace");
+            slowed = c.ctx.client.pacing(Service::AgentManagerWorkspace);
             assert!(
                 slowed > Duration::ZERO,
                 "429s space out the account's requests"
@@ -202,7 +203,7 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
         }
     }
     let snap = c.run().await;
-    let recovered = c.ctx.client.pacing("agentManagerWorkspace");
+    let recovered = c.ctx.client.pacing(Service::AgentManagerWorkspace);
     assert!(
         recovered < slowed,
         "successes recover the pace: {recovered:?} after {slowed:?}"

@@ -22,6 +22,7 @@ use crate::config::{Problems, join};
 use crate::lp::Call;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 
 /// Handle time per segment.
 pub static HANDLE_TIME: MetricSpec = MetricSpec {
@@ -189,7 +190,7 @@ impl Aht {
         loop {
             let call = Call {
                 api: "agent_segments",
-                service: "agentActivityDomain",
+                service: Service::AgentActivityDomain,
                 method: Method::GET,
                 path: format!("/api/account/{account}/agent-segments"),
                 query: vec![

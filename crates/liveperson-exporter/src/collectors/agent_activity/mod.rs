@@ -30,6 +30,7 @@ use crate::config::{Problems, join};
 use crate::lp::Call;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 
 macro_rules! level_specs {
     ($module:ident, $what:literal, $label:literal, {
@@ -279,7 +280,7 @@ impl Activity {
         loop {
             let call = Call {
                 api: "status_changes",
-                service: "agentActivityDomain",
+                service: Service::AgentActivityDomain,
                 method: Method::GET,
                 path: format!("/api/v2/account/{account}/status-changes"),
                 query: vec![

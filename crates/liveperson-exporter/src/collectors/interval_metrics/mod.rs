@@ -29,6 +29,7 @@ use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 use model::{InProgress, Page};
 use specs::Level;
 
@@ -49,9 +50,9 @@ pub static ENTRY: Entry = Entry {
 collector_settings! {
     struct Settings (interval: Duration::from_secs(300), timeout: Duration::from_secs(240)) {
         /// Handle-time models: IFT, EHT.
-        models: Vec<String>,
+        models: Vec<HandleTimeModel>,
         /// Groupings: skill, skill_agent, agent_group.
-        groupings: Vec<String>,
+        groupings: Vec<Grouping>,
         /// On start, count this far back (at most 14 days); 0 counts from the interval running at start.
         #[serde(with = "humantime_serde")]
         backfill: Duration,
@@ -63,15 +64,37 @@ collector_settings! {
         settle_delay: Duration,
     }
     defaults {
-        models: vec!["IFT".into(), "EHT".into()],
-        groupings: vec!["skill".into()],
+        models: vec![HandleTimeModel::Ift, HandleTimeModel::Eht],
+        groupings: vec![Grouping::Skill],
         backfill: Duration::ZERO,
         page_size: 500,
         settle_delay: Duration::from_secs(600),
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A handle-time model, as the API and the `handle_time_model` label name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+enum HandleTimeModel {
+    /// Interaction-focused time.
+    #[serde(rename = "IFT")]
+    Ift,
+    /// Estimated handle time.
+    #[serde(rename = "EHT")]
+    Eht,
+}
+
+impl HandleTimeModel {
+    fn as_str(self) -> &'static str {
+        match self {
+            HandleTimeModel::Ift => "IFT",
+            HandleTimeModel::Eht => "EHT",
+        }
+    }
+}
+
+/// How interval rows are grouped: the config's names (snake case) and the API's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Grouping {
     Skill,
     SkillAgent,
@@ -122,35 +145,22 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     let mut models = Vec::new();
     for (i, m) in s.models.iter().enumerate() {
-        match m.as_str() {
-            "IFT" | "EHT" if !models.contains(&m.as_str()) => {
-                models.push(if m == "IFT" { "IFT" } else { "EHT" })
-            }
-            _ => problems.add(
+        if models.contains(&m.as_str()) {
+            problems.add(
                 format!("{}[{i}]", join(path, "models")),
                 "IFT or EHT, once each",
-            ),
+            );
+        } else {
+            models.push(m.as_str());
         }
     }
     if models.is_empty() {
         problems.add(join(path, "models"), "at least one of IFT, EHT");
     }
     let mut groupings = Vec::new();
-    for (i, g) in s.groupings.iter().enumerate() {
-        let parsed = match g.as_str() {
-            "skill" => Grouping::Skill,
-            "skill_agent" => Grouping::SkillAgent,
-            "agent_group" => Grouping::AgentGroup,
-            _ => {
-                problems.add(
-                    format!("{}[{i}]", join(path, "groupings")),
-                    "skill, skill_agent or agent_group",
-                );
-                continue;
-            }
-        };
-        if !groupings.contains(&parsed) {
-            groupings.push(parsed);
+    for g in s.groupings {
+        if !groupings.contains(&g) {
+            groupings.push(g);
         }
     }
     if s.backfill.as_millis() as i64 > MAX_AGE {
@@ -250,7 +260,7 @@ impl IntervalMetrics {
             }
             let call = Call {
                 api: "interval_metrics",
-                service: "agentActivityDomain",
+                service: Service::AgentActivityDomain,
                 method: Method::GET,
                 path: format!("/api/account/{account}/interval-metrics"),
                 query,

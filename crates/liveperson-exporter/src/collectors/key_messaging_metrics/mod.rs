@@ -30,6 +30,7 @@ use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 use model::{AgentViewResponse, Group, Metrics, MetricsResponse};
 use specs::Level;
 
@@ -186,7 +187,7 @@ impl MetricsQuery<'_> {
         }
         Call {
             api: "kmm_metrics",
-            service: "agentManagerWorkspace",
+            service: Service::AgentManagerWorkspace,
             method: Method::POST,
             path: format!("/manager_workspace/api/account/{account}/metrics"),
             query: vec![
@@ -341,7 +342,7 @@ impl Kmm {
         loop {
             let call = Call {
                 api: "kmm_agent_view",
-                service: "agentManagerWorkspace",
+                service: Service::AgentManagerWorkspace,
                 method: Method::POST,
                 path: format!("/manager_workspace/api/account/{account}/agent_view"),
                 query: vec![

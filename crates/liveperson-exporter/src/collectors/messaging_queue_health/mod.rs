@@ -16,6 +16,7 @@ use super::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::config::Problems;
 use crate::lp::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 use model::QueueHealthResponse;
 
 /// The registry entry.
@@ -49,7 +50,7 @@ impl QueueHealth {
         let account = ctx.client.account_id().to_string();
         let call = Call {
             api: "msg_queue_health_current",
-            service: "leDataReporting",
+            service: Service::LeDataReporting,
             method: Method::GET,
             path: format!("/operations/api/account/{account}/msgqueuehealth/current/"),
             query: vec![("v".into(), "1".into()), ("metrics".into(), "all".into())],

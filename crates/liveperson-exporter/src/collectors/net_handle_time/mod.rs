@@ -21,6 +21,7 @@ use crate::config::{Problems, join};
 use crate::lp::Call;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::service::Service;
 
 macro_rules! gauge {
     ($name:ident, $metric:literal, $help:literal, $unit:expr) => {
@@ -195,7 +196,7 @@ impl Nht {
         loop {
             let call = Call {
                 api: "nht",
-                service: "leDataReporting",
+                service: Service::LeDataReporting,
                 method: Method::GET,
                 path: format!("/operations/api/account/{account}/nht"),
                 query: vec![
