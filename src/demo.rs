@@ -166,7 +166,11 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     if args.otlp {
         cfg.otlp = demo_otlp()?;
     }
-    let exporter = app::start(cfg, sim.shared.clock.clone())
+    let checked = app::Checked::new(cfg).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the demo configuration: {}", lines.join("; "))
+    })?;
+    let exporter = app::start(checked, sim.shared.clock.clone())
         .await
         .with_context(|| format!("starting the exporter on {}", args.listen))?;
     println!(

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use demo::{DemoArgs, SimulateArgs};
 use liveperson_exporter::app;
 use liveperson_exporter::clock::{SharedClock, SystemClock};
-use liveperson_exporter::config::{self, Config};
+use liveperson_exporter::config;
 
 mod demo;
 
@@ -45,7 +45,7 @@ struct ConfigArgs {
     config: Option<PathBuf>,
 }
 
-fn load(args: &ConfigArgs) -> Result<Config, Vec<config::Problem>> {
+fn load(args: &ConfigArgs) -> Result<app::Checked, Vec<config::Problem>> {
     app::check(args.config.as_deref())
 }
 
@@ -71,7 +71,8 @@ fn init_logs(log: &config::LogConfig) {
     }
 }
 
-async fn run(cfg: Config, clock: SharedClock) -> anyhow::Result<()> {
+async fn run(checked: app::Checked, clock: SharedClock) -> anyhow::Result<()> {
+    let cfg = checked.config();
     let accounts: Vec<String> = cfg.accounts.iter().map(|a| a.id.clone()).collect();
     tracing::info!(
         shard = cfg.shard.index,
@@ -82,7 +83,7 @@ async fn run(cfg: Config, clock: SharedClock) -> anyhow::Result<()> {
         accounts.len(),
         cfg.configured_accounts
     );
-    let exporter = app::start(cfg, clock).await?;
+    let exporter = app::start(checked, clock).await?;
     tracing::info!(addr = %exporter.addr, "serving /metrics");
     shutdown_signal().await;
     tracing::info!("stopping");
@@ -116,7 +117,8 @@ fn main() -> ExitCode {
     let result = match command {
         Command::CheckConfig(a) => {
             return match load(&a) {
-                Ok(cfg) => {
+                Ok(checked) => {
+                    let cfg = checked.config();
                     if cfg.shard.count > 1 {
                         let ids: Vec<&str> = cfg.accounts.iter().map(|a| a.id.as_str()).collect();
                         println!(
@@ -136,16 +138,16 @@ fn main() -> ExitCode {
             };
         }
         Command::Run(a) => match load(&a) {
-            Ok(cfg) => {
-                init_logs(&cfg.log);
-                rt.block_on(run(cfg, clock))
+            Ok(checked) => {
+                init_logs(&checked.config().log);
+                rt.block_on(run(checked, clock))
             }
             Err(p) => return report(&p),
         },
         Command::Once(a) => match load(&a) {
-            Ok(cfg) => {
-                init_logs(&cfg.log);
-                match rt.block_on(app::once(cfg, clock)) {
+            Ok(checked) => {
+                init_logs(&checked.config().log);
+                match rt.block_on(app::once(checked, clock)) {
                     Ok((exposition, failures)) => {
                         use std::io::Write as _;
                         let _ = std::io::stdout().write_all(&exposition.text);

@@ -49,7 +49,9 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
     let sim = simulator::start(sim_cfg).await.unwrap();
     let cfg = crate::support::demo_config(&sim);
-    let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
+    let exporter = app::start(app::Checked::new(cfg).unwrap(), sim.shared.clock.clone())
+        .await
+        .unwrap();
     let store = exporter.store.clone();
     // Let the collectors run for a few simulated minutes so counters have counted something.
     let clock = sim.clock().unwrap().clone();

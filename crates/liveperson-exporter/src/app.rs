@@ -10,7 +10,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
-use crate::collectors::{CollectCtx, plan};
+use crate::collectors::{CollectCtx, Planned, plan};
 use crate::config::{AccountConfig, Auth, Config, HttpConfig, LogConfig, Problem};
 use crate::lp::{AccountClient, Lp};
 use crate::otlp::Sink;
@@ -18,17 +18,38 @@ use crate::scheduler::{Task, run_once, spawn};
 use crate::store::Store;
 use crate::telemetry::Telemetry;
 
-/// Loads and checks a configuration the way `check-config` does: every problem of the file and of
-/// every collector section at once.
-pub fn check(path: Option<&std::path::Path>) -> Result<Config, Vec<Problem>> {
-    let (cfg, mut problems) = crate::config::load(path);
-    if let Err(more) = plan(&cfg) {
-        problems.extend(more);
+/// A configuration with every enabled collector of every account built from it: what
+/// `check-config` checks is exactly what `run` and `once` start, and the collectors are planned
+/// once.
+pub struct Checked {
+    config: Config,
+    planned: Vec<Planned>,
+}
+
+impl Checked {
+    /// Plans the collectors of an in-memory configuration (the demo's, the tests').
+    pub fn new(config: Config) -> Result<Self, Vec<Problem>> {
+        let planned = plan(&config)?;
+        Ok(Self { config, planned })
     }
-    if problems.is_empty() {
-        Ok(cfg)
-    } else {
-        Err(problems)
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}
+
+/// The one door to a checked configuration: loads the file and the environment and plans every
+/// collector, reporting every problem of the file and of every collector section at once.
+pub fn check(path: Option<&std::path::Path>) -> Result<Checked, Vec<Problem>> {
+    let (config, mut problems) = crate::config::load(path);
+    match plan(&config) {
+        Ok(planned) if problems.is_empty() => Ok(Checked { config, planned }),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
     }
 }
 
@@ -74,7 +95,11 @@ struct Prepared {
 
 /// Every account's collector tasks (on one HTTP client and its traffic counters), and the store
 /// they publish to.
-fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<Prepared> {
+fn prepare(checked: Checked, clock: &SharedClock) -> (Config, Prepared) {
+    let Checked {
+        config: cfg,
+        planned,
+    } = checked;
     let telemetry = Arc::new(Telemetry::default());
     let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
     let clients: Vec<Arc<AccountClient>> = cfg
@@ -82,10 +107,6 @@ fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<Prepared> {
         .iter()
         .map(|a| Arc::new(AccountClient::new(lp.clone(), a.clone())))
         .collect();
-    let planned = plan(cfg).map_err(|p: Vec<Problem>| {
-        let lines: Vec<String> = p.iter().map(|x| x.to_string()).collect();
-        anyhow::anyhow!("{}", lines.join("\n"))
-    })?;
     let histogram_bounds = crate::collectors::histogram_bounds(&planned);
     let tasks = planned
         .into_iter()
@@ -96,30 +117,35 @@ fn prepare(cfg: &Config, clock: &SharedClock) -> anyhow::Result<Prepared> {
             client: clients[p.account].clone(),
         })
         .collect();
-    Ok(Prepared {
-        tasks,
-        store: Store::new(
-            clock.clone(),
-            telemetry.clone(),
-            cfg.gauge_max_age,
-            crate::self_metrics::Identity {
-                shard: cfg.shard,
-                accounts: cfg.accounts.iter().map(|a| a.id.clone()).collect(),
-            },
-        ),
-        telemetry,
-        histogram_bounds,
-    })
-}
-
-/// Starts collecting and serving. Errors are configuration problems or a failed bind.
-pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> {
-    let Prepared {
+    let store = Store::new(
+        clock.clone(),
+        telemetry.clone(),
+        cfg.gauge_max_age,
+        crate::self_metrics::Identity {
+            shard: cfg.shard,
+            accounts: cfg.accounts.iter().map(|a| a.id.clone()).collect(),
+        },
+    );
+    let prepared = Prepared {
         tasks,
         store,
         telemetry,
         histogram_bounds,
-    } = prepare(&cfg, &clock)?;
+    };
+    (cfg, prepared)
+}
+
+/// Starts collecting and serving. Errors are a failed bind or OTLP set-up.
+pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Exporter> {
+    let (
+        cfg,
+        Prepared {
+            tasks,
+            store,
+            telemetry,
+            histogram_bounds,
+        },
+    ) = prepare(checked, &clock);
     let store = Arc::new(store);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
@@ -158,10 +184,10 @@ pub async fn start(cfg: Config, clock: SharedClock) -> anyhow::Result<Exporter> 
 /// Runs every enabled collector once; returns the exposition (both formats) and the failures
 /// (`account/collector: error`).
 pub async fn once(
-    cfg: Config,
+    checked: Checked,
     clock: SharedClock,
 ) -> anyhow::Result<(Arc<crate::metrics::exposition::Exposition>, Vec<String>)> {
-    let Prepared { tasks, store, .. } = prepare(&cfg, &clock)?;
+    let (_, Prepared { tasks, store, .. }) = prepare(checked, &clock);
     let mut failures = Vec::new();
     for mut t in tasks {
         let ctx = CollectCtx {

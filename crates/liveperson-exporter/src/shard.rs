@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Problems, join, or_empty, typed};
+use crate::config::problems::{Problems, join, or_empty, typed};
 
 /// This replica's shard: `index` of `count` (0-based).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

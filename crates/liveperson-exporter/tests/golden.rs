@@ -84,7 +84,7 @@ async fn once_exposition_equals_the_golden_files() {
     ];
     let sim = simulator::start(cfg).await.expect("simulator");
     let (exposition, failures) = app::once(
-        crate::support::exporter_config(&sim),
+        app::Checked::new(crate::support::exporter_config(&sim)).unwrap(),
         sim.shared.clock.clone(),
     )
     .await

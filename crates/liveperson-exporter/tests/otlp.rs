@@ -338,7 +338,9 @@ async fn setup(
     let mut cfg = crate::support::exporter_config(&sim);
     cfg.otlp = otlp_config(protocol, endpoint, temporality);
     tweak(&mut cfg);
-    let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
+    let exporter = app::start(app::Checked::new(cfg).unwrap(), sim.shared.clock.clone())
+        .await
+        .unwrap();
     Setup {
         sim,
         exporter,
@@ -626,7 +628,9 @@ async fn an_unreachable_endpoint_is_counted_and_logged_and_metrics_keep_working(
             "authorization".into(),
             liveperson_exporter::config::Secret::new(OTLP_SECRET),
         )];
-        let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
+        let exporter = app::start(app::Checked::new(cfg).unwrap(), sim.shared.clock.clone())
+            .await
+            .unwrap();
         let sink = exporter.otlp.as_ref().unwrap();
         assert!(
             sink.flush().await.is_err(),

@@ -135,7 +135,9 @@ async fn a_running_shard_polls_only_its_own_accounts() {
     );
     let (cfg, problems) = config::load(Some(&write_config("running.yaml", &body)));
     assert!(problems.is_empty(), "{problems:?}");
-    let exporter = app::start(cfg, sim.shared.clock.clone()).await.unwrap();
+    let exporter = app::start(app::Checked::new(cfg).unwrap(), sim.shared.clock.clone())
+        .await
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while let Err(waiting) = exporter.store.ready() {
         let errors: Vec<String> = String::from_utf8_lossy(&exporter.store.exposition().text)

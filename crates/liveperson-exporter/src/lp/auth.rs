@@ -10,7 +10,7 @@ use oauth1_request as oauth;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::LpError;
+use super::error::LpError;
 use crate::config::Secret;
 
 /// An OAuth 1.0a `Authorization` header for `method url` with these (decoded) query parameters.

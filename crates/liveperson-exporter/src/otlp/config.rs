@@ -16,7 +16,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::config::{Problems, RawSecret, Secret, join, resolve_secret, typed};
+use crate::config::problems::{Problems, join, or_empty, typed};
+use crate::config::secret::{RawSecret, Secret, resolve_secret};
 
 /// OTLP transport.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +184,7 @@ pub fn read(
     env: &dyn Fn(&str) -> Option<String>,
     problems: &mut Problems,
 ) -> OtlpConfig {
-    let Some(raw) = typed::<RawOtlp>(crate::config::or_empty(section), "otlp", problems) else {
+    let Some(raw) = typed::<RawOtlp>(or_empty(section), "otlp", problems) else {
         return OtlpConfig::default();
     };
     if !raw.enabled {

@@ -12,7 +12,7 @@
 //!
 //! Views raise the SDK's limit of 2,000 series per metric to `otlp.cardinality_limit`; series beyond
 //! it are counted and logged here before the SDK merges them into its overflow point. Exports are
-//! counted by result ([`Counted`]).
+//! counted by result (`Counted`).
 
 pub mod config;
 pub mod names;

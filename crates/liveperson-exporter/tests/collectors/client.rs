@@ -45,7 +45,9 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
         a.collectors.get_mut("interval_metrics").unwrap()["groupings"] =
             serde_json::json!(["skill", "skill_agent", "agent_group"]);
     }
-    let exporter = app::start(cfg, s.shared.clock.clone()).await.unwrap();
+    let exporter = app::start(app::Checked::new(cfg).unwrap(), s.shared.clock.clone())
+        .await
+        .unwrap();
     let base = format!("http://{}", exporter.addr);
     let http = reqwest::Client::new();
     let get = |path: &str| {

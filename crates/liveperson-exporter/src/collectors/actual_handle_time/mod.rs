@@ -16,7 +16,9 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::paging::{OffsetPages, Rest, Step};
+use super::values::id_text;
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::Call;
@@ -186,8 +188,9 @@ impl Aht {
         let from = (now - self.window_ms).max(start);
         // Read everything first: a failed run adds nothing.
         let mut fresh: Vec<Segment> = Vec::new();
-        let mut offset = 0;
+        let mut pages = OffsetPages::new(PAGE);
         loop {
+            let offset = pages.offset();
             let call = Call {
                 api: "agent_segments",
                 service: Service::AgentActivityDomain,
@@ -204,10 +207,10 @@ impl Aht {
                 bearer_ok: false,
             };
             let page: Page = ctx.client.json(&call).await?;
-            let n = page.segments.len() as u64;
+            let rest = Rest::Total(page.pagination.count.unwrap_or(0));
+            let step = pages.step(page.segments.len(), rest);
             fresh.extend(page.segments);
-            offset += PAGE;
-            if n == 0 || offset >= page.pagination.count.unwrap_or(0) {
+            if step != Step::More {
                 break;
             }
         }
@@ -215,10 +218,7 @@ impl Aht {
             if seg.end < start || self.seen.contains_key(&seg.id) {
                 continue;
             }
-            let skill = match &seg.skill {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
+            let skill = id_text(&seg.skill);
             let reason = seg.end_reason.clone().unwrap_or_else(|| "other".into());
             let seconds = seg.handle_ms.unwrap_or(0.0).max(0.0) / 1000.0;
             self.seen.insert(seg.id, seg.end);
@@ -245,7 +245,7 @@ impl Aht {
     }
 }
 
-impl super::Collector for Aht {
+impl super::machinery::Collector for Aht {
     fn collect<'a>(
         &'a mut self,
         ctx: &'a CollectCtx,

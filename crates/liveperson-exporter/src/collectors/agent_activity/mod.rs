@@ -24,7 +24,9 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::paging::{OffsetPages, Rest, Step};
+use super::values::id_text;
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::Call;
@@ -220,13 +222,6 @@ struct Record {
     reason: Option<Value>,
 }
 
-fn id_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// A reason id, or `None` for 0, -1, null and "".
 fn reason(v: &Option<Value>) -> Option<String> {
     let s = id_text(v.as_ref()?);
@@ -276,8 +271,9 @@ impl Activity {
         to: EpochMs,
     ) -> Result<Vec<Record>, CollectError> {
         let mut out = Vec::new();
-        let mut offset = 0u64;
+        let mut pages = OffsetPages::new(self.page_size as u64);
         loop {
+            let offset = pages.offset();
             let call = Call {
                 api: "status_changes",
                 service: Service::AgentActivityDomain,
@@ -295,11 +291,10 @@ impl Activity {
                 bearer_ok: true,
             };
             let page: Page = ctx.client.json(&call).await?;
-            let n = page.records.len() as u64;
+            let next = page.metadata.references.iter().any(|r| r.rel == "next");
+            let step = pages.step(page.records.len(), Rest::NextLink(next));
             out.extend(page.records);
-            offset += self.page_size as u64;
-            let more = page.metadata.references.iter().any(|r| r.rel == "next");
-            if !more || n == 0 {
+            if step != Step::More {
                 return Ok(out);
             }
         }

@@ -1,11 +1,11 @@
 //! `engagement_activity`: closed legacy chats (interactive and not), their handling time and
 //! connected engagements as exact counters, from engactivity's 5-minute buckets (CSDS
 //! `leDataReporting`, OAuth 1.0a), per account, skill and (optionally) agent. Handling times are
-//! seconds, as documented. See [`super::buckets`] for the counting rule.
+//! seconds, as documented. See [`super::rolling::buckets`] for the counting rule.
 
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
-use super::Entry;
+use super::machinery::Entry;
 use super::rolling::{Counted, RollingApi, build};
 
 macro_rules! level_specs {

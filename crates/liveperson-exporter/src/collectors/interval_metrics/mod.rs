@@ -22,8 +22,8 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-use super::key_messaging_metrics::mapping::value;
-use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::values::{required_id, value};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
@@ -128,11 +128,7 @@ impl Grouping {
 
     /// The row's key labels, if it has the ids the grouping needs.
     fn key(self, row: &model::Row) -> Option<Vec<String>> {
-        let id = |v: &Option<Value>| match v.as_ref()? {
-            Value::Number(n) => Some(n.to_string()),
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            _ => None,
-        };
+        let id = |v: &Option<Value>| required_id(v.as_ref());
         Some(match self {
             Grouping::Skill => vec![id(&row.skill_id)?],
             Grouping::SkillAgent => vec![id(&row.skill_id)?, id(&row.agent_id)?],

@@ -1,25 +1,14 @@
 //! Pure mapping from Key Messaging Metrics answers to samples: names, units (ms to seconds), and
 //! "no data" (absent, null or -1) to no sample.
 
-use serde_json::Value;
-
 use super::model::Metrics;
 use super::specs::Level;
+use crate::collectors::values::value;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// A number, unless it is absent, not a number or negative ("no data" is -1).
 pub fn num(m: &Metrics, key: &str) -> Option<f64> {
     value(m.get(key)?)
-}
-
-/// A JSON number (or numeric string) that is not negative.
-pub fn value(v: &Value) -> Option<f64> {
-    let x = match v {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.parse().ok()?,
-        _ => return None,
-    };
-    (x >= 0.0 && x.is_finite()).then_some(x)
 }
 
 const MS: f64 = 1000.0;

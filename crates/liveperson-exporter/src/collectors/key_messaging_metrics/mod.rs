@@ -25,7 +25,9 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::paging::{OffsetPages, Rest, Step};
+use super::values::{id_text, value};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
@@ -213,26 +215,26 @@ async fn all_pages(
 ) -> Result<(Vec<Group>, Option<Metrics>), LpError> {
     let mut groups = Vec::new();
     let mut all = None;
-    let mut offset = 0;
+    let mut pages = OffsetPages::new(PAGE).capped(MAX_KEYS);
     loop {
-        let page: MetricsResponse = ctx.client.json(&make(offset)).await?;
-        if offset == 0 {
+        let page: MetricsResponse = ctx.client.json(&make(pages.offset())).await?;
+        if pages.is_first() {
             all = page.all;
         }
         let got = page.group_by.map(|g| g.groups).unwrap_or_default();
-        let n = got.len() as u64;
+        let n = got.len();
         groups.extend(got);
         let total = page.metadata.count.unwrap_or(0);
-        offset += PAGE;
-        if n == 0 || offset >= total {
-            break;
-        }
-        if offset + PAGE > MAX_KEYS {
-            tracing::warn!(
-                total,
-                "KMM serves at most {MAX_KEYS} groups; the rest are not collected"
-            );
-            break;
+        match pages.step(n, Rest::Total(total)) {
+            Step::More => {}
+            Step::Done => break,
+            Step::Capped => {
+                tracing::warn!(
+                    total,
+                    "KMM serves at most {MAX_KEYS} groups; the rest are not collected"
+                );
+                break;
+            }
         }
     }
     Ok((groups, all))
@@ -338,8 +340,9 @@ impl Kmm {
         now: EpochMs,
         b: &mut SnapshotBuilder,
     ) -> Result<(), CollectError> {
-        let mut offset = 0;
+        let mut pages = OffsetPages::new(PAGE).capped(MAX_KEYS);
         loop {
+            let offset = pages.offset();
             let call = Call {
                 api: "kmm_agent_view",
                 service: Service::AgentManagerWorkspace,
@@ -358,10 +361,7 @@ impl Kmm {
             };
             let page: AgentViewResponse = ctx.client.json(&call).await?;
             for r in &page.records {
-                let id = match &r.agent_id {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
+                let id = id_text(&r.agent_id);
                 if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
                     for st in ["online", "away", "back_soon", "offline"] {
                         let v = (st == current) as u8 as f64;
@@ -371,19 +371,18 @@ impl Kmm {
                 b.add(
                     &specs::AGENT_LOAD,
                     &[account, &id],
-                    r.load.as_ref().and_then(mapping::value),
+                    r.load.as_ref().and_then(value),
                 )?;
                 for (state, v) in [("assigned", &r.assigned), ("active", &r.active)] {
                     b.add(
                         &specs::AGENT_CONVERSATIONS,
                         &[account, &id, state],
-                        v.as_ref().and_then(mapping::value),
+                        v.as_ref().and_then(value),
                     )?;
                 }
             }
-            offset += PAGE;
             let total = page.metadata.count.unwrap_or(0);
-            if page.records.is_empty() || offset >= total || offset + PAGE > MAX_KEYS {
+            if pages.step(page.records.len(), Rest::Total(total)) != Step::More {
                 return Ok(());
             }
         }

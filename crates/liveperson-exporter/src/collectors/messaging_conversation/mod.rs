@@ -1,13 +1,13 @@
 //! `messaging_conversation`: resolved messaging conversations and their handling time as exact
 //! counters, from msgconversation's 5-minute buckets (CSDS `leDataReporting`, OAuth 1.0a), per
-//! account, skill and (optionally) agent. See [`super::buckets`] for the counting rule.
+//! account, skill and (optionally) agent. See [`super::rolling::buckets`] for the counting rule.
 //!
 //! Handling times: LivePerson does not document the unit; the only client code that reads them
 //! divides by 1000, so they are read as milliseconds (the simulator serves milliseconds).
 
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
-use super::Entry;
+use super::machinery::Entry;
 use super::rolling::{Counted, RollingApi, build};
 
 macro_rules! level_specs {

@@ -2,7 +2,7 @@
 
 use super::model::Values;
 use super::specs::Level;
-use crate::collectors::key_messaging_metrics::mapping::value;
+use crate::collectors::values::value;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// Adds one skill's (or the account's) values; `key` is the account id and, per skill, its id.

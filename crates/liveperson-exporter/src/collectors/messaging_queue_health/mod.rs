@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::config::Problems;
 use crate::lp::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};

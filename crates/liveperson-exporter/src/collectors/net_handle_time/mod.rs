@@ -15,8 +15,9 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::key_messaging_metrics::mapping::value;
-use super::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
+use super::paging::{OffsetPages, Rest, Step};
+use super::values::{id_text, value};
 use crate::config::{Problems, join};
 use crate::lp::Call;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
@@ -192,8 +193,9 @@ impl Nht {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
         let mut b = SnapshotBuilder::new(ALL);
-        let mut offset = 0;
+        let mut pages = OffsetPages::new(PAGE);
         loop {
+            let offset = pages.offset();
             let call = Call {
                 api: "nht",
                 service: Service::LeDataReporting,
@@ -213,14 +215,11 @@ impl Nht {
             };
             let page: Answer = ctx.client.json(&call).await?;
             for skill in &page.skills {
-                let id = match &skill.skill_id {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
+                let id = id_text(&skill.skill_id);
                 self.latest(&mut b, &account, &id, &skill.intervals)?;
             }
-            offset += PAGE;
-            if page.skills.is_empty() || offset >= page.metadata.count.unwrap_or(0) {
+            let rest = Rest::Total(page.metadata.count.unwrap_or(0));
+            if pages.step(page.skills.len(), rest) != Step::More {
                 return Ok(b.build());
             }
         }

@@ -1,6 +1,8 @@
 //! One collector for both rolling-window APIs (msgconversation, engactivity): each describes its
 //! counted fields as data ([`RollingApi`]); this module asks for the buckets the watermark plans
-//! ([`super::buckets`]) and adds them to counters per account, skill and, optionally, agent.
+//! ([`super::rolling::buckets`]) and adds them to counters per account, skill and, optionally, agent.
+
+pub mod buckets;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,14 +11,14 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-use super::buckets::{self, BucketValues, Watermark};
-use super::key_messaging_metrics::mapping::value;
-use super::{Built, CollectCtx, CollectError, read_section};
+use super::machinery::{Built, CollectCtx, CollectError, read_section};
+use super::values::value;
 use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
+use buckets::{BucketValues, Watermark};
 
 /// One counted field of the API's metric object.
 #[derive(Debug)]

@@ -6,12 +6,15 @@
 //! `serde_path_to_error`, one per section), and rule violations. Each account and each collector
 //! section is read on its own, so one bad section does not hide the others' problems.
 //!
-//! Secrets are given inline, as `<name>_env` (the name of an environment variable) or as
-//! `<name>_file` (a path, e.g. a mounted Kubernetes secret); exactly one of the three. They are held
-//! in [`Secret`], which never prints its value.
+//! The rooms: [`problems`] (key-path problems, typed reading) and [`secret`] (inline, `_env` or
+//! `_file` secrets) are the ground floor and import nothing above them; this file is the tree
+//! ([`Config`]) and its reading ([`load`]). Each collector reads its own section (see
+//! `collectors::plan`); `app::check` is the one door to a checked configuration.
+
+pub mod problems;
+pub mod secret;
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -19,96 +22,20 @@ use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml, Yaml};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use problems::{Problem, Problems, join, or_empty, typed};
+pub use secret::Secret;
+use secret::{RawSecret, resolve_secret};
+
+use crate::otlp::config::OtlpConfig;
 use crate::service::Service;
+use crate::shard::Shard;
 
 /// The public CSDS (domain API) host.
 pub const PUBLIC_CSDS_URL: &str = "https://api.liveperson.net";
 /// Environment prefix of configuration overrides.
 pub const ENV_PREFIX: &str = "LIVEPERSON_EXPORTER_";
-
-/// One configuration problem, with the key path it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Key path, e.g. `accounts[0].collectors.key_messaging_metrics.interval`.
-    pub path: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-/// Collected problems.
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<Problem>);
-
-impl Problems {
-    /// Records a problem at `path`.
-    pub fn add(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Problem {
-            path: path.into(),
-            message: message.into(),
-        });
-    }
-}
-
-/// Joins a base path and a key.
-pub fn join(base: &str, key: &str) -> String {
-    match (base.is_empty(), key.starts_with('[')) {
-        (true, _) => key.to_string(),
-        (false, true) => format!("{base}{key}"),
-        (false, false) => format!("{base}.{key}"),
-    }
-}
-
-/// Reads `value` as `T`, recording unknown keys and the type error (if any) under `base`.
-pub fn typed<T: DeserializeOwned>(value: Value, base: &str, problems: &mut Problems) -> Option<T> {
-    let mut unknown = Vec::new();
-    let mut record = |p: serde_ignored::Path<'_>| unknown.push(p.to_string());
-    let de = serde_ignored::Deserializer::new(value, &mut record);
-    let result: Result<T, _> = serde_path_to_error::deserialize(de);
-    for u in unknown {
-        problems.add(join(base, &u), "unknown key");
-    }
-    match result {
-        Ok(t) => Some(t),
-        Err(e) => {
-            let at = e.path().to_string();
-            let at = if at == "." { String::new() } else { at };
-            problems.add(join(base, &at), e.into_inner().to_string());
-            None
-        }
-    }
-}
-
-/// A secret value. Its `Debug` form is redacted and it has no `Display`, so it cannot end up in a
-/// log line or an error message by accident.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a value.
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-
-    /// The value, for signing and token requests only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
 
 /// Log settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -248,7 +175,7 @@ pub struct Config {
     /// Whether `/metrics` is served (off for a push-only sidecar; the health endpoints stay).
     pub metrics_endpoint: bool,
     /// OTLP push.
-    pub otlp: crate::otlp::OtlpConfig,
+    pub otlp: OtlpConfig,
     /// Logging.
     pub log: LogConfig,
     /// HTTP client.
@@ -256,7 +183,7 @@ pub struct Config {
     /// How long a failing collector's last gauges stay exposed.
     pub gauge_max_age: Duration,
     /// This replica's shard.
-    pub shard: crate::shard::Shard,
+    pub shard: Shard,
     /// Number of accounts in the configuration, this shard's and the others'.
     pub configured_accounts: usize,
     /// The accounts this shard polls (all of them with one shard).
@@ -317,14 +244,6 @@ struct RawAuth {
     oauth2: Option<RawOAuth2>,
 }
 
-/// A secret as the file gives it: inline, `_env` or `_file`.
-#[derive(Deserialize, Default)]
-pub(crate) struct RawSecret {
-    pub(crate) value: Option<String>,
-    pub(crate) env: Option<String>,
-    pub(crate) file: Option<String>,
-}
-
 macro_rules! raw_secrets {
     ($name:ident { $($field:ident, $env:ident, $file:ident;)* }) => {
         #[derive(Deserialize)]
@@ -357,49 +276,6 @@ raw_secrets!(RawOAuth2 {
     client_id, client_id_env, client_id_file;
     client_secret, client_secret_env, client_secret_file;
 });
-
-/// Reads a secret given inline, as `<path>_env` or as `<path>_file`.
-pub(crate) fn resolve_secret(
-    raw: RawSecret,
-    path: &str,
-    problems: &mut Problems,
-) -> Option<Secret> {
-    match (raw.value, raw.env, raw.file) {
-        (Some(v), None, None) if !v.is_empty() => Some(Secret(v)),
-        (None, Some(var), None) => match std::env::var(&var) {
-            Ok(v) if !v.is_empty() => Some(Secret(v)),
-            _ => {
-                problems.add(
-                    format!("{path}_env"),
-                    format!("environment variable {var} is not set"),
-                );
-                None
-            }
-        },
-        (None, None, Some(file)) => match std::fs::read_to_string(&file) {
-            Ok(v) if !v.trim().is_empty() => Some(Secret(v.trim().to_string())),
-            Ok(_) => {
-                problems.add(format!("{path}_file"), format!("{file} is empty"));
-                None
-            }
-            Err(e) => {
-                problems.add(
-                    format!("{path}_file"),
-                    format!("cannot read {file}: {}", e.kind()),
-                );
-                None
-            }
-        },
-        (None, None, None) | (Some(_), None, None) => {
-            problems.add(path, "required (inline, as _env or as _file)");
-            None
-        }
-        _ => {
-            problems.add(path, "give exactly one of the value, _env and _file");
-            None
-        }
-    }
-}
 
 fn read_auth(raw: RawAuth, base: &str, problems: &mut Problems) -> Option<Auth> {
     let mut resolve = |section: &str, secrets: Vec<(&'static str, RawSecret)>| {
@@ -487,11 +363,11 @@ impl Default for Config {
         Self {
             listen: default_listen(),
             metrics_endpoint: true,
-            otlp: crate::otlp::OtlpConfig::default(),
+            otlp: OtlpConfig::default(),
             log: LogConfig::default(),
             http: HttpConfig::default(),
             gauge_max_age: default_gauge_max_age(),
-            shard: crate::shard::Shard::default(),
+            shard: Shard::default(),
             configured_accounts: 0,
             accounts: Vec::new(),
         }
@@ -599,13 +475,4 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
         accounts,
     };
     (Some(cfg), problems)
-}
-
-/// An absent section (`null`) read as an empty one, so its defaults apply.
-pub(crate) fn or_empty(v: Value) -> Value {
-    if v.is_null() {
-        Value::Object(Default::default())
-    } else {
-        v
-    }
 }
