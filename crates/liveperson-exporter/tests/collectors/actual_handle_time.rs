@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::{exporter_config, one_collector};
-use liveperson_exporter::collectors::actual_handle_time as aht;
+use liveperson_exporter::collectors::actual_handle_time::specs as aht;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 

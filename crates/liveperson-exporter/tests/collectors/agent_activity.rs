@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::support::{exporter_config, one_collector};
-use liveperson_exporter::collectors::agent_activity as aa;
+use liveperson_exporter::collectors::agent_activity::specs as aa;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::StateKey;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};

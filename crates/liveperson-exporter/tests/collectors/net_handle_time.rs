@@ -3,7 +3,7 @@
 //! have no series.
 
 use crate::support::{exporter_config, one_collector};
-use liveperson_exporter::collectors::net_handle_time as nht;
+use liveperson_exporter::collectors::net_handle_time::specs as nht;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::world::AccountSpec;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};

@@ -8,53 +8,28 @@
 //! only while the window can still return them, so memory is bounded by the segments of one
 //! window. Segments that closed before the exporter started (minus `backfill`) are not counted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::Method;
-use serde::Deserialize;
 use serde_json::Value;
+
+pub mod mapping;
+pub mod model;
+pub mod specs;
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
-use super::values::id_text;
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::Call;
-use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
+use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
-
-/// Handle time per segment.
-pub static HANDLE_TIME: MetricSpec = MetricSpec {
-    name: "liveperson_skill_aht_segment_handle_time_seconds",
-    help: "Actual handle time of closed agent segments, by skill and end reason",
-    unit: Some(Unit::Seconds),
-    kind: Kind::Histogram,
-    labels: &["account_id", "skill_id", "end_reason"],
-};
-
-/// Segments counted.
-pub static SEGMENTS: MetricSpec = MetricSpec {
-    name: "liveperson_skill_aht_segments_total",
-    help: "Closed agent segments counted, by skill and end reason",
-    unit: None,
-    kind: Kind::Counter,
-    labels: &["account_id", "skill_id", "end_reason"],
-};
-
-/// Segment ids remembered for deduplication.
-pub static TRACKED: MetricSpec = MetricSpec {
-    name: "liveperson_aht_tracked_segments",
-    help: "Segment ids the actual_handle_time collector remembers to count each segment once",
-    unit: None,
-    kind: Kind::Gauge,
-    labels: &["account_id"],
-};
-
-/// Every metric of the collector.
-pub static ALL: &[&MetricSpec] = &[&HANDLE_TIME, &SEGMENTS, &TRACKED];
+use mapping::Histograms;
+use model::{Page, Segment};
+use specs::{ALL, HANDLE_TIME, TRACKED};
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
@@ -113,46 +88,11 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
         collector: Box::new(Aht {
             window_ms: window.as_millis() as i64,
             backfill_ms: s.backfill.as_millis() as i64,
-            bounds: s.buckets,
             start: None,
             seen: HashMap::new(),
-            hist: BTreeMap::new(),
+            hist: Histograms::new(s.buckets),
         }),
     })
-}
-
-#[derive(Debug, Deserialize)]
-struct Page {
-    #[serde(default)]
-    segments: Vec<Segment>,
-    #[serde(default)]
-    pagination: Pagination,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Pagination {
-    count: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Segment {
-    #[serde(rename = "segmentId")]
-    id: String,
-    #[serde(rename = "endTimeL")]
-    end: i64,
-    #[serde(rename = "skillId")]
-    skill: Value,
-    #[serde(rename = "endReason", alias = "EndReason")]
-    end_reason: Option<String>,
-    #[serde(rename = "totalHandleTimeMillis")]
-    handle_ms: Option<f64>,
-}
-
-/// One histogram series: observations per bucket (the last is `+Inf`) and their sum.
-#[derive(Debug, Clone)]
-struct Hist {
-    counts: Vec<u64>,
-    sum: f64,
 }
 
 /// Rows per page (the API's maximum).
@@ -161,26 +101,14 @@ const PAGE: u64 = 500;
 struct Aht {
     window_ms: i64,
     backfill_ms: i64,
-    bounds: Vec<f64>,
     /// Segments that closed before this are not counted.
     start: Option<EpochMs>,
     /// Counted segment ids and their close times, for as long as the window can return them.
     seen: HashMap<String, EpochMs>,
-    hist: BTreeMap<(String, String), Hist>,
+    hist: Histograms,
 }
 
 impl Aht {
-    fn observe(&mut self, skill: String, reason: String, seconds: f64) {
-        let n = self.bounds.len();
-        let h = self.hist.entry((skill, reason)).or_insert_with(|| Hist {
-            counts: vec![0; n + 1],
-            sum: 0.0,
-        });
-        let i = self.bounds.partition_point(|b| *b < seconds);
-        h.counts[i] += 1;
-        h.sum += seconds;
-    }
-
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
@@ -218,28 +146,14 @@ impl Aht {
             if seg.end < start || self.seen.contains_key(&seg.id) {
                 continue;
             }
-            let skill = id_text(&seg.skill);
-            let reason = seg.end_reason.clone().unwrap_or_else(|| "other".into());
-            let seconds = seg.handle_ms.unwrap_or(0.0).max(0.0) / 1000.0;
+            self.hist.observe(&seg);
             self.seen.insert(seg.id, seg.end);
-            self.observe(skill, reason, seconds);
         }
         // Ids the window no longer reaches cannot come back.
         self.seen.retain(|_, end| *end >= from);
 
         let mut b = SnapshotBuilder::new(ALL);
-        for ((skill, reason), h) in &self.hist {
-            let buckets: Vec<(f64, u64)> = self
-                .bounds
-                .iter()
-                .copied()
-                .chain([f64::INFINITY])
-                .zip(h.counts.iter().copied())
-                .collect();
-            let key = [account.as_str(), skill, reason];
-            b.add_histogram(&HANDLE_TIME, &key, buckets, h.sum)?;
-            b.add(&SEGMENTS, &key, Some(h.counts.iter().sum::<u64>() as f64))?;
-        }
+        self.hist.emit(&mut b, &account)?;
         b.add(&TRACKED, &[&account], Some(self.seen.len() as f64))?;
         Ok(b.build())
     }
@@ -254,6 +168,6 @@ impl super::machinery::Collector for Aht {
     }
 
     fn histogram_bounds(&self) -> Vec<(&'static MetricSpec, Vec<f64>)> {
-        vec![(&HANDLE_TIME, self.bounds.clone())]
+        vec![(&HANDLE_TIME, self.hist.bounds().to_vec())]
     }
 }

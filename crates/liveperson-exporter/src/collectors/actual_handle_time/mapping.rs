@@ -1,0 +1,70 @@
+//! Pure mapping from counted segments to the histogram and counter per skill and end reason.
+
+use std::collections::BTreeMap;
+
+use super::model::Segment;
+use super::specs::{HANDLE_TIME, SEGMENTS};
+use crate::collectors::values::id_text;
+use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
+
+/// One histogram series: observations per bucket (the last is `+Inf`) and their sum.
+#[derive(Debug, Clone)]
+struct Hist {
+    counts: Vec<u64>,
+    sum: f64,
+}
+
+/// Handle-time histograms per (skill, end reason), over fixed bucket bounds.
+#[derive(Debug, Clone)]
+pub struct Histograms {
+    bounds: Vec<f64>,
+    series: BTreeMap<(String, String), Hist>,
+}
+
+impl Histograms {
+    /// Empty histograms with these upper bounds (seconds, increasing, without `+Inf`).
+    pub fn new(bounds: Vec<f64>) -> Self {
+        Self {
+            bounds,
+            series: BTreeMap::new(),
+        }
+    }
+
+    /// The bucket upper bounds.
+    pub fn bounds(&self) -> &[f64] {
+        &self.bounds
+    }
+
+    /// Counts one segment: its handle time in seconds, under its skill and end reason (`other`
+    /// when it has none).
+    pub fn observe(&mut self, seg: &Segment) {
+        let skill = id_text(&seg.skill);
+        let reason = seg.end_reason.clone().unwrap_or_else(|| "other".into());
+        let seconds = seg.handle_ms.unwrap_or(0.0).max(0.0) / 1000.0;
+        let n = self.bounds.len();
+        let h = self.series.entry((skill, reason)).or_insert_with(|| Hist {
+            counts: vec![0; n + 1],
+            sum: 0.0,
+        });
+        let i = self.bounds.partition_point(|b| *b < seconds);
+        h.counts[i] += 1;
+        h.sum += seconds;
+    }
+
+    /// Adds every series' histogram and segment count for `account`.
+    pub fn emit(&self, b: &mut SnapshotBuilder, account: &str) -> Result<(), EmitError> {
+        for ((skill, reason), h) in &self.series {
+            let buckets: Vec<(f64, u64)> = self
+                .bounds
+                .iter()
+                .copied()
+                .chain([f64::INFINITY])
+                .zip(h.counts.iter().copied())
+                .collect();
+            let key = [account, skill, reason];
+            b.add_histogram(&HANDLE_TIME, &key, buckets, h.sum)?;
+            b.add(&SEGMENTS, &key, Some(h.counts.iter().sum::<u64>() as f64))?;
+        }
+        Ok(())
+    }
+}

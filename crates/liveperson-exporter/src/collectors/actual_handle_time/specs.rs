@@ -1,0 +1,33 @@
+//! The AHT catalogue: a handle-time histogram and a segment counter per skill and end reason.
+
+use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
+
+/// Handle time per segment.
+pub static HANDLE_TIME: MetricSpec = MetricSpec {
+    name: "liveperson_skill_aht_segment_handle_time_seconds",
+    help: "Actual handle time of closed agent segments, by skill and end reason",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Histogram,
+    labels: &["account_id", "skill_id", "end_reason"],
+};
+
+/// Segments counted.
+pub static SEGMENTS: MetricSpec = MetricSpec {
+    name: "liveperson_skill_aht_segments_total",
+    help: "Closed agent segments counted, by skill and end reason",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "skill_id", "end_reason"],
+};
+
+/// Segment ids remembered for deduplication.
+pub static TRACKED: MetricSpec = MetricSpec {
+    name: "liveperson_aht_tracked_segments",
+    help: "Segment ids the actual_handle_time collector remembers to count each segment once",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["account_id"],
+};
+
+/// Every metric of the collector.
+pub static ALL: &[&MetricSpec] = &[&HANDLE_TIME, &SEGMENTS, &TRACKED];

@@ -1,0 +1,284 @@
+//! The replay, pure: status-change records in, counters of time in each state, logins, logouts
+//! and state changes out, per agent or per agent group.
+//!
+//! Records are sorted per agent by time and sequence number (pages may split an agent's records
+//! and need not be in order); a record at or before the agent's last replayed one is skipped (a
+//! window boundary the server includes on both sides). Each agent's open state is carried between
+//! calls and accrues time when the next record closes it or [`Replay::accrue_all`] moves it to a
+//! window's end. States: online, occupied (back soon) and away, away broken down by reason id; a
+//! reason of 0, -1, null or "" is no reason.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::Value;
+
+use super::model::Record;
+use super::specs::{AGENT_INFO, agent, agent_group};
+use crate::clock::EpochMs;
+use crate::collectors::values::id_text;
+use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
+
+/// A reason id, or `None` for 0, -1, null and "".
+fn reason(v: &Option<Value>) -> Option<String> {
+    let s = id_text(v.as_ref()?);
+    (!matches!(s.as_str(), "0" | "-1" | "" | "null" | "\"\"")).then_some(s)
+}
+
+/// One agent's replay state.
+#[derive(Debug, Clone, Default)]
+struct AgentState {
+    group: String,
+    login: String,
+    name: String,
+    /// The open state (label, reason) and the time it is counted from.
+    open: Option<((&'static str, String), EpochMs)>,
+    /// The last replayed record's (time, sequence number), the order records replay in.
+    last: Option<(EpochMs, i64)>,
+}
+
+/// Which counter a total belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Counter {
+    State,
+    Logins,
+    Logouts,
+    StateChanges,
+}
+
+/// Counter key: (agent or group id, counter, state, reason).
+type Key = (String, Counter, &'static str, String);
+
+/// The replayed totals and every agent's open state.
+#[derive(Debug, Clone, Default)]
+pub struct Replay {
+    by_group: bool,
+    agents: HashMap<String, AgentState>,
+    totals: BTreeMap<Key, f64>,
+}
+
+impl Replay {
+    /// An empty replay whose series are per agent group (`by_group`) or per agent.
+    pub fn new(by_group: bool) -> Self {
+        Self {
+            by_group,
+            ..Self::default()
+        }
+    }
+
+    fn bump(&mut self, who: &str, counter: Counter, state: &'static str, reason: &str, v: f64) {
+        *self
+            .totals
+            .entry((who.to_string(), counter, state, reason.to_string()))
+            .or_default() += v;
+    }
+
+    fn who(&self, agent: &str, a: &AgentState) -> String {
+        if self.by_group {
+            a.group.clone()
+        } else {
+            agent.to_string()
+        }
+    }
+
+    /// Closes the agent's open state at `at`, adding its time.
+    fn accrue(&mut self, agent: &str, at: EpochMs) {
+        let Some(a) = self.agents.get(agent) else {
+            return;
+        };
+        let who = self.who(agent, a);
+        let Some(a) = self.agents.get_mut(agent) else {
+            return;
+        };
+        if let Some(((state, reason), since)) = a.open.as_mut()
+            && at > *since
+        {
+            let (state, reason, ms) = (*state, reason.clone(), at - *since);
+            *since = at;
+            self.bump(&who, Counter::State, state, &reason, ms as f64 / 1000.0);
+        }
+    }
+
+    /// Every agent's open state accrues up to `to` (a window's end: no record before it is
+    /// missing).
+    pub fn accrue_all(&mut self, to: EpochMs) {
+        let agents: Vec<String> = self.agents.keys().cloned().collect();
+        for a in agents {
+            self.accrue(&a, to);
+        }
+    }
+
+    /// Replays `records`; records with an unreadable time are left out.
+    pub fn replay(&mut self, records: Vec<Record>) {
+        let mut parsed: Vec<(String, EpochMs, i64, Record)> = records
+            .into_iter()
+            .filter_map(|r| {
+                let t = chrono::DateTime::parse_from_rfc3339(&r.time)
+                    .ok()?
+                    .timestamp_millis();
+                Some((id_text(&r.agent_id), t, r.seq.unwrap_or(0), r))
+            })
+            .collect();
+        parsed.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+        for (agent, t, seq, r) in parsed {
+            let a = self.agents.entry(agent.clone()).or_default();
+            if a.last.is_some_and(|last| (t, seq) <= last) {
+                continue;
+            }
+            a.last = Some((t, seq));
+            a.group = r
+                .group_id
+                .as_ref()
+                .map(id_text)
+                .unwrap_or_else(|| "-1".into());
+            a.login = r.login.clone().unwrap_or_default();
+            a.name = r.name.clone().unwrap_or_default();
+            let who = if self.by_group {
+                a.group.clone()
+            } else {
+                agent.clone()
+            };
+            match r.status_type {
+                3 => self.bump(&who, Counter::Logins, "", "", 1.0),
+                4 => {
+                    self.accrue(&agent, t);
+                    if let Some(a) = self.agents.get_mut(&agent) {
+                        a.open = None;
+                    }
+                    self.bump(&who, Counter::Logouts, "", "", 1.0);
+                }
+                1 => {
+                    self.accrue(&agent, t);
+                    self.bump(&who, Counter::StateChanges, "", "", 1.0);
+                    let state = match r.sub_type {
+                        Some(2) => Some(("online", String::new())),
+                        Some(3) => Some(("occupied", String::new())),
+                        Some(4) => Some(("away", reason(&r.reason).unwrap_or_default())),
+                        _ => None,
+                    };
+                    if let Some(a) = self.agents.get_mut(&agent) {
+                        a.open = state.map(|s| (s, t));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Adds the counters of `account` (and, with `agent_info`, every agent's names).
+    pub fn emit(
+        &self,
+        b: &mut SnapshotBuilder,
+        account: &str,
+        agent_info: bool,
+    ) -> Result<(), EmitError> {
+        let (state, logins, logouts, changes) = if self.by_group {
+            (
+                &agent_group::STATE_SECONDS,
+                &agent_group::LOGINS,
+                &agent_group::LOGOUTS,
+                &agent_group::STATE_CHANGES,
+            )
+        } else {
+            (
+                &agent::STATE_SECONDS,
+                &agent::LOGINS,
+                &agent::LOGOUTS,
+                &agent::STATE_CHANGES,
+            )
+        };
+        for ((who, counter, st, reason), v) in &self.totals {
+            let key = [account, who.as_str()];
+            match counter {
+                Counter::State => b.add(state, &[account, who, st, reason], Some(*v))?,
+                Counter::Logins => b.add(logins, &key, Some(*v))?,
+                Counter::Logouts => b.add(logouts, &key, Some(*v))?,
+                Counter::StateChanges => b.add(changes, &key, Some(*v))?,
+            }
+        }
+        if agent_info {
+            for (id, a) in &self.agents {
+                b.add(
+                    &AGENT_INFO,
+                    &[account, id, &a.group, &a.login, &a.name],
+                    Some(1.0),
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collectors::agent_activity::specs::ALL;
+    use serde_json::json;
+
+    /// A record of `agent` in group 7 at minute `min` past 10:00 with sequence `seq`.
+    fn rec(agent: i64, min: u32, seq: i64, status_type: i64, sub: Option<i64>) -> Record {
+        serde_json::from_value(json!({
+            "agentId": agent,
+            "agentGroupId": 7,
+            "time": format!("2026-01-05T10:{min:02}:00.000Z"),
+            "sequenceNumber": seq,
+            "statusType": status_type,
+            "statusSubType": sub,
+            "statusReasonId": if sub == Some(4) { json!(12) } else { json!(-1) },
+        }))
+        .unwrap()
+    }
+
+    fn at(min: u32) -> EpochMs {
+        chrono::DateTime::parse_from_rfc3339(&format!("2026-01-05T10:{min:02}:00Z"))
+            .unwrap()
+            .timestamp_millis()
+    }
+
+    fn value(
+        r: &Replay,
+        spec: &'static crate::metrics::catalogue::MetricSpec,
+        key: &[&str],
+    ) -> Option<f64> {
+        let mut b = SnapshotBuilder::new(ALL);
+        r.emit(&mut b, "1", false).unwrap();
+        b.build().value(spec, key)
+    }
+
+    #[test]
+    fn states_accrue_time_until_the_next_record_or_the_window_end() {
+        let mut r = Replay::new(false);
+        // Out of order, as pages may deliver them.
+        r.replay(vec![
+            rec(5, 10, 1, 1, Some(4)),
+            rec(5, 0, 0, 3, None),
+            rec(5, 0, 1, 1, Some(2)),
+        ]);
+        r.accrue_all(at(25));
+        let online = value(&r, &agent::STATE_SECONDS, &["1", "5", "online", ""]);
+        assert_eq!(online, Some(600.0));
+        let away = value(&r, &agent::STATE_SECONDS, &["1", "5", "away", "12"]);
+        assert_eq!(away, Some(900.0));
+        assert_eq!(value(&r, &agent::LOGINS, &["1", "5"]), Some(1.0));
+        assert_eq!(value(&r, &agent::STATE_CHANGES, &["1", "5"]), Some(2.0));
+        // A logout closes the open state; a record seen again is skipped.
+        r.replay(vec![rec(5, 10, 1, 1, Some(4)), rec(5, 30, 0, 4, None)]);
+        r.accrue_all(at(40));
+        let away = value(&r, &agent::STATE_SECONDS, &["1", "5", "away", "12"]);
+        assert_eq!(away, Some(1200.0));
+        assert_eq!(value(&r, &agent::LOGOUTS, &["1", "5"]), Some(1.0));
+        assert_eq!(value(&r, &agent::STATE_CHANGES, &["1", "5"]), Some(2.0));
+    }
+
+    #[test]
+    fn by_group_sums_the_group_s_agents() {
+        let mut r = Replay::new(true);
+        r.replay(vec![rec(5, 0, 0, 1, Some(2)), rec(6, 0, 0, 1, Some(2))]);
+        r.accrue_all(at(1));
+        let online = value(&r, &agent_group::STATE_SECONDS, &["1", "7", "online", ""]);
+        assert_eq!(online, Some(120.0));
+        assert_eq!(
+            value(&r, &agent::STATE_SECONDS, &["1", "5", "online", ""]),
+            None
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! The agent activity catalogue: time in state, logins, logouts and state changes per agent or per
+//! agent group (each level its own names), the opt-in agent names, and the replay's watermark.
+
+use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
+
+macro_rules! level_specs {
+    ($module:ident, $what:literal, $label:literal, {
+        state_seconds: $state_seconds:literal,
+        logins: $logins:literal,
+        logouts: $logouts:literal,
+        state_changes: $state_changes:literal $(,)?
+    }) => {
+        #[allow(missing_docs)]
+        pub mod $module {
+            use super::*;
+            pub static STATE_SECONDS: MetricSpec = MetricSpec {
+                name: $state_seconds,
+                help: concat!(
+                    "Time spent in each state (online, occupied, away; away by reason id) per ",
+                    $what,
+                    ", up to the settle horizon"
+                ),
+                unit: Some(Unit::Seconds),
+                kind: Kind::Counter,
+                labels: &["account_id", $label, "state", "reason"],
+            };
+            pub static LOGINS: MetricSpec = MetricSpec {
+                name: $logins,
+                help: concat!("Logins per ", $what),
+                unit: None,
+                kind: Kind::Counter,
+                labels: &["account_id", $label],
+            };
+            pub static LOGOUTS: MetricSpec = MetricSpec {
+                name: $logouts,
+                help: concat!("Logouts per ", $what),
+                unit: None,
+                kind: Kind::Counter,
+                labels: &["account_id", $label],
+            };
+            pub static STATE_CHANGES: MetricSpec = MetricSpec {
+                name: $state_changes,
+                help: concat!("State changes per ", $what),
+                unit: None,
+                kind: Kind::Counter,
+                labels: &["account_id", $label],
+            };
+        }
+    };
+}
+
+level_specs!(agent, "agent", "agent_id", {
+    state_seconds: "liveperson_agent_activity_state_seconds_total",
+    logins: "liveperson_agent_activity_logins_total",
+    logouts: "liveperson_agent_activity_logouts_total",
+    state_changes: "liveperson_agent_activity_state_changes_total",
+});
+level_specs!(agent_group, "agent group", "agent_group_id", {
+    state_seconds: "liveperson_agent_group_activity_state_seconds_total",
+    logins: "liveperson_agent_group_activity_logins_total",
+    logouts: "liveperson_agent_group_activity_logouts_total",
+    state_changes: "liveperson_agent_group_activity_state_changes_total",
+});
+
+/// Opt-in agent names.
+pub static AGENT_INFO: MetricSpec = MetricSpec {
+    name: "liveperson_agent_info",
+    help: "Agent names and logins (value 1); personal data, off unless agent_info is set",
+    unit: None,
+    kind: Kind::Info,
+    labels: &["account_id", "agent_id", "agent_group_id", "login", "name"],
+};
+
+/// The counters' watermark.
+pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
+    name: "liveperson_agent_activity_counted_until_timestamp_seconds",
+    help: "The settle horizon up to which agent activity has been replayed",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &["account_id"],
+};
+
+/// Every metric of the collector.
+pub static ALL: &[&MetricSpec] = &[
+    &agent::STATE_SECONDS,
+    &agent::LOGINS,
+    &agent::LOGOUTS,
+    &agent::STATE_CHANGES,
+    &agent_group::STATE_SECONDS,
+    &agent_group::LOGINS,
+    &agent_group::LOGOUTS,
+    &agent_group::STATE_CHANGES,
+    &AGENT_INFO,
+    &COUNTED_UNTIL,
+];
