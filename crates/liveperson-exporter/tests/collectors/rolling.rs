@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::support::{OneCollector, exporter_config, one_collector};
-use liveperson_exporter::collectors::{engagement_activity as ea, messaging_conversation as mc};
+use liveperson_exporter::collectors::engagement_activity::specs as ea;
+use liveperson_exporter::collectors::messaging_conversation::specs as mc;
 use liveperson_exporter::config::Config;
 use liveperson_exporter::metrics::snapshot::Snapshot;
 use liveperson_sim::faults::{Api, FaultSpec};

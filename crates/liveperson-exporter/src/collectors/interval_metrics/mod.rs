@@ -12,10 +12,10 @@
 //! Handle time and handled conversations depend on the model and carry `handle_time_model`; the
 //! other counts do not, and are taken from the first model's answer only.
 
+pub mod mapping;
 pub mod model;
 pub mod specs;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,15 +23,13 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
-use super::values::{required_id, value};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::lp::{Call, LpError};
-use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
+use mapping::{Grouping, Totals};
 use model::{InProgress, Page};
-use specs::Level;
 
 const QUARTER: i64 = 15 * 60_000;
 const DAY: i64 = 24 * 60 * 60_000;
@@ -92,51 +90,6 @@ impl HandleTimeModel {
     }
 }
 
-/// How interval rows are grouped: the config's names (snake case) and the API's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Grouping {
-    Skill,
-    SkillAgent,
-    AgentGroup,
-}
-
-impl Grouping {
-    fn name(self) -> &'static str {
-        match self {
-            Grouping::Skill => "skill",
-            Grouping::SkillAgent => "skill_agent",
-            Grouping::AgentGroup => "agent_group",
-        }
-    }
-
-    fn api_value(self) -> &'static str {
-        match self {
-            Grouping::Skill => "skill",
-            Grouping::SkillAgent => "skill,agent",
-            Grouping::AgentGroup => "agentGroup",
-        }
-    }
-
-    fn level(self) -> &'static Level {
-        match self {
-            Grouping::Skill => &specs::skill::LEVEL,
-            Grouping::SkillAgent => &specs::skill_agent::LEVEL,
-            Grouping::AgentGroup => &specs::agent_group::LEVEL,
-        }
-    }
-
-    /// The row's key labels, if it has the ids the grouping needs.
-    fn key(self, row: &model::Row) -> Option<Vec<String>> {
-        let id = |v: &Option<Value>| required_id(v.as_ref());
-        Some(match self {
-            Grouping::Skill => vec![id(&row.skill_id)?],
-            Grouping::SkillAgent => vec![id(&row.skill_id)?, id(&row.agent_id)?],
-            Grouping::AgentGroup => vec![id(&row.agent_group_id)?],
-        })
-    }
-}
-
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     let mut models = Vec::new();
@@ -181,7 +134,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             backfill_ms: s.backfill.as_millis() as i64,
             settle_ms: s.settle_delay.as_millis() as i64,
             page_size: s.page_size,
-            totals: BTreeMap::new(),
+            totals: Totals::default(),
         }),
     })
 }
@@ -193,16 +146,13 @@ struct GroupingState {
     skipped: u64,
 }
 
-/// Counter key: the spec, its label values after `account_id`.
-type Key = (&'static str, Vec<String>);
-
 struct IntervalMetrics {
     models: Vec<&'static str>,
     groupings: Vec<GroupingState>,
     backfill_ms: i64,
     settle_ms: i64,
     page_size: u32,
-    totals: BTreeMap<Key, (&'static MetricSpec, f64)>,
+    totals: Totals,
 }
 
 /// A window's answer for one model: its rows, or the start of the first interval not done.
@@ -340,57 +290,12 @@ impl IntervalMetrics {
                 break answers;
             };
             for (m, first, rows) in answers {
-                self.add(account, g, (m, first), (from, to), &rows);
+                self.totals.add(account, g, (m, first), (from, to), &rows);
             }
             from = to + QUARTER;
             self.groupings[idx].watermark = Some(from);
         }
         Ok(())
-    }
-
-    /// Adds one model's rows of the window `[from, to]` (interval starts).
-    fn add(
-        &mut self,
-        account: &str,
-        g: Grouping,
-        (model, first): (&'static str, bool),
-        (from, to): (EpochMs, EpochMs),
-        rows: &[model::Row],
-    ) {
-        let level = g.level();
-        for r in rows {
-            // Rows outside the asked-for window (a server rounding differently) are not ours.
-            if r.timeframe.from_l < from || r.timeframe.from_l > to {
-                continue;
-            }
-            let Some(key) = g.key(r) else {
-                continue;
-            };
-            let get = |name: &str| r.metrics.get(name).and_then(value).unwrap_or(0.0);
-            let mut bump = |spec: &'static MetricSpec, extra: Option<&str>, v: f64| {
-                let mut labels = vec![account.to_string()];
-                labels.extend(key.iter().cloned());
-                labels.extend(extra.map(str::to_string));
-                self.totals
-                    .entry((spec.name, labels))
-                    .or_insert((spec, 0.0))
-                    .1 += v;
-            };
-            bump(level.handle_time, Some(model), get("handleTime"));
-            bump(level.handled, Some(model), get("handledConversations"));
-            if first {
-                bump(level.replied, None, get("repliedConversations"));
-                bump(level.consumer_messages, None, get("consumerMessages"));
-                bump(level.agent_messages, None, get("agentMessages"));
-                bump(level.work_time, None, get("workTime"));
-                if let Some(spec) = level.arrivals {
-                    bump(spec, None, get("arrivals"));
-                }
-                if let Some(spec) = level.closed {
-                    bump(spec, None, get("closedConversations"));
-                }
-            }
-        }
     }
 
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
@@ -400,10 +305,7 @@ impl IntervalMetrics {
             self.count_grouping(ctx, &account, i, now).await?;
         }
         let mut b = SnapshotBuilder::new(specs::ALL);
-        for ((_, labels), (spec, v)) in &self.totals {
-            let l: Vec<&str> = labels.iter().map(String::as_str).collect();
-            b.add(spec, &l, Some(*v))?;
-        }
+        self.totals.emit(&mut b)?;
         for g in &self.groupings {
             let name = g.grouping.name();
             b.add(

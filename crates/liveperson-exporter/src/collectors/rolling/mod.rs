@@ -3,6 +3,7 @@
 //! ([`super::rolling::buckets`]) and adds them to counters per account, skill and, optionally, agent.
 
 pub mod buckets;
+pub mod model;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -18,7 +19,8 @@ use crate::lp::{Call, LpError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
-use buckets::{BucketValues, Watermark};
+use buckets::Watermark;
+use model::BucketValues;
 
 /// One counted field of the API's metric object.
 #[derive(Debug)]
@@ -216,7 +218,7 @@ impl Rolling {
                 .client
                 .send(&self.call(&account, plan.timeframe_min))
                 .await?;
-            let parsed = buckets::parse(&answer.body).map_err(|e| LpError::Decode {
+            let parsed = model::parse(&answer.body).map_err(|e| LpError::Decode {
                 api: self.api.api,
                 detail: e.to_string(),
             })?;
