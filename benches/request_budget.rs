@@ -10,9 +10,9 @@ use liveperson_exporter::app;
 use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::{CollectCtx, plan};
 use liveperson_exporter::config::{Auth, Secret};
-use liveperson_exporter::lp::{AccountClient, Lp};
+use liveperson_exporter::liveperson::{AccountClient, LivePerson};
 use liveperson_exporter::scheduler::run_once;
-use liveperson_exporter::telemetry::Telemetry;
+use liveperson_exporter::traffic::Traffic;
 use liveperson_sim::api::interval_metrics::minimum_pages;
 use liveperson_sim::faults::Api;
 use liveperson_sim::truth::Grouping;
@@ -66,7 +66,10 @@ fn main() {
             xc.accounts[0].collectors.get_mut(name).unwrap()["per_agent"] = true.into();
             xc.accounts[0].collectors.get_mut(name).unwrap()["max_agents"] = 20_000.into();
         }
-        let lp = Arc::new(Lp::new(xc.http.clone(), Arc::new(Telemetry::default())));
+        let lp = Arc::new(LivePerson::new(
+            xc.http.clone(),
+            Arc::new(Traffic::default()),
+        ));
         let ctx = CollectCtx {
             client: Arc::new(AccountClient::new(lp, xc.accounts[0].clone())),
             clock: s.shared.clock.clone() as SharedClock,

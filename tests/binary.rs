@@ -29,7 +29,7 @@ fn demo_serves_metrics_and_stops_on_sigterm() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        liveperson_exporter::lp::install_tls_provider();
+        liveperson_exporter::liveperson::install_tls_provider();
         let http = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -116,7 +116,7 @@ fn demo_listens_on_any_address_with_the_simulator_on_loopback() {
     let port = exporter.port().unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let status = rt.block_on(async {
-        liveperson_exporter::lp::install_tls_provider();
+        liveperson_exporter::liveperson::install_tls_provider();
         reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
             .await
             .unwrap()

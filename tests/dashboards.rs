@@ -453,7 +453,7 @@ fn start_prometheus(target: &str, dir: &Path) -> (KillOnDrop, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_panel_query_returns_series_from_a_real_prometheus() {
-    liveperson_exporter::lp::install_tls_provider();
+    liveperson_exporter::liveperson::install_tls_provider();
     let dir = tempdir("prometheus");
     let otlp = otlp_sink().await;
     let (_demo, target) = start_demo(&otlp);

@@ -12,11 +12,11 @@ use tokio::task::JoinHandle;
 use crate::clock::SharedClock;
 use crate::collectors::{CollectCtx, Planned, plan};
 use crate::config::{AccountConfig, Auth, Config, HttpConfig, LogConfig, Problem};
-use crate::lp::{AccountClient, Lp};
+use crate::liveperson::{AccountClient, LivePerson};
 use crate::otlp::Sink;
 use crate::scheduler::{Task, run_once, spawn};
 use crate::store::Store;
-use crate::telemetry::Telemetry;
+use crate::traffic::Traffic;
 
 /// A configuration with every enabled collector of every account built from it: what
 /// `check-config` checks is exactly what `run` and `once` start, and the collectors are planned
@@ -89,7 +89,7 @@ impl Exporter {
 struct Prepared {
     tasks: Vec<Task>,
     store: Store,
-    telemetry: Arc<Telemetry>,
+    traffic: Arc<Traffic>,
     histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
 }
 
@@ -100,8 +100,8 @@ fn prepare(checked: Checked, clock: &SharedClock) -> (Config, Prepared) {
         config: cfg,
         planned,
     } = checked;
-    let telemetry = Arc::new(Telemetry::default());
-    let lp = Arc::new(Lp::new(cfg.http.clone(), telemetry.clone()));
+    let traffic = Arc::new(Traffic::default());
+    let lp = Arc::new(LivePerson::new(cfg.http.clone(), traffic.clone()));
     let clients: Vec<Arc<AccountClient>> = cfg
         .accounts
         .iter()
@@ -119,7 +119,7 @@ fn prepare(checked: Checked, clock: &SharedClock) -> (Config, Prepared) {
         .collect();
     let store = Store::new(
         clock.clone(),
-        telemetry.clone(),
+        traffic.clone(),
         cfg.gauge_max_age,
         crate::self_metrics::Identity {
             shard: cfg.shard,
@@ -129,7 +129,7 @@ fn prepare(checked: Checked, clock: &SharedClock) -> (Config, Prepared) {
     let prepared = Prepared {
         tasks,
         store,
-        telemetry,
+        traffic,
         histogram_bounds,
     };
     (cfg, prepared)
@@ -142,7 +142,7 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         Prepared {
             tasks,
             store,
-            telemetry,
+            traffic,
             histogram_bounds,
         },
     ) = prepare(checked, &clock);
@@ -153,7 +153,7 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         Some(crate::otlp::start(
             &cfg.otlp,
             store.clone(),
-            telemetry,
+            traffic,
             clock.clone(),
             histogram_bounds,
         )?)

@@ -2,7 +2,7 @@
 //!
 //! The walk from a configuration to `/metrics` and OTLP, one module per step: [`config`] checks
 //! the settings, [`app`] assembles the rest, [`scheduler`] runs each account's [`collectors`] on
-//! their intervals, which call LivePerson through [`lp`] and publish snapshots ([`metrics`]) to
+//! their intervals, which call LivePerson through [`liveperson`] and publish snapshots ([`metrics`]) to
 //! the [`store`]; [`http`] serves its encoded bytes and [`otlp`] pushes the same snapshots.
 //! `ARCHITECTURE.md` at the repository root tells the whole walk.
 //!
@@ -18,7 +18,7 @@ pub mod collectors;
 pub mod config;
 pub mod error_type;
 pub mod http;
-pub mod lp;
+pub mod liveperson;
 pub mod metrics;
 pub mod otlp;
 pub mod scheduler;
@@ -26,4 +26,4 @@ pub mod self_metrics;
 pub mod service;
 pub mod shard;
 pub mod store;
-pub mod telemetry;
+pub mod traffic;

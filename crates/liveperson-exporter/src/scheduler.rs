@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::collectors::{CollectCtx, CollectError, Collector, Schedule};
-use crate::lp::AccountClient;
+use crate::liveperson::AccountClient;
 use crate::metrics::snapshot::Snapshot;
 use crate::store::Store;
 

@@ -4,7 +4,7 @@
 use crate::error_type::ErrorType;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{EmitError, Snapshot, SnapshotBuilder};
-use crate::telemetry::TelemetryView;
+use crate::traffic::TrafficView;
 
 use std::sync::Arc;
 
@@ -206,7 +206,7 @@ pub struct RunStats {
 pub fn snapshot(
     identity: &Identity,
     runs: &[RunStats],
-    traffic: &TelemetryView,
+    traffic: &TrafficView,
 ) -> Result<Arc<Snapshot>, EmitError> {
     let mut b = SnapshotBuilder::new(ALL);
     b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
@@ -269,12 +269,12 @@ pub fn snapshot(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::Telemetry;
+    use crate::traffic::Traffic;
 
     #[test]
     fn failure_and_throttling_counters_start_at_zero() {
-        let telemetry = Telemetry::default();
-        telemetry.request("7", "kmm_metrics", Some(200));
+        let traffic = Traffic::default();
+        traffic.request("7", "kmm_metrics", Some(200));
         let mut run = RunStats {
             collector: "key_messaging_metrics",
             account: "7".into(),
@@ -282,7 +282,7 @@ mod tests {
             ..RunStats::default()
         };
         run.errors.insert("rate_limited", 2);
-        let s = snapshot(&Identity::default(), &[run], &telemetry.view()).unwrap();
+        let s = snapshot(&Identity::default(), &[run], &traffic.view()).unwrap();
         let key = ["key_messaging_metrics", "7"];
         for t in ErrorType::all() {
             let want = if t == "rate_limited" { 2.0 } else { 0.0 };
@@ -290,8 +290,8 @@ mod tests {
         }
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(0.0));
         assert_eq!(s.value(&RETRIES, &["7", "kmm_metrics"]), Some(0.0));
-        telemetry.request("7", "kmm_metrics", Some(429));
-        let s = snapshot(&Identity::default(), &[], &telemetry.view()).unwrap();
+        traffic.request("7", "kmm_metrics", Some(429));
+        let s = snapshot(&Identity::default(), &[], &traffic.view()).unwrap();
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(1.0));
     }
 }

@@ -20,7 +20,7 @@ use crate::collectors::CollectError;
 use crate::metrics::exposition::{Exposition, encode};
 use crate::metrics::snapshot::Snapshot;
 use crate::self_metrics::{self, RunStats};
-use crate::telemetry::Telemetry;
+use crate::traffic::Traffic;
 
 /// What the store exposes at one moment: the snapshots (collectors' and the self metrics) and the
 /// exposition encoded from exactly them.
@@ -41,7 +41,7 @@ struct Slot {
 /// Snapshots, run statistics and the current exposition.
 pub struct Store {
     clock: SharedClock,
-    telemetry: Arc<Telemetry>,
+    traffic: Arc<Traffic>,
     identity: self_metrics::Identity,
     gauge_max_age_ms: i64,
     slots: Mutex<BTreeMap<(String, &'static str), Slot>>,
@@ -53,13 +53,13 @@ impl Store {
     /// An empty store.
     pub fn new(
         clock: SharedClock,
-        telemetry: Arc<Telemetry>,
+        traffic: Arc<Traffic>,
         gauge_max_age: Duration,
         identity: self_metrics::Identity,
     ) -> Self {
         let store = Self {
             clock,
-            telemetry,
+            traffic,
             identity,
             gauge_max_age_ms: gauge_max_age.as_millis() as i64,
             slots: Mutex::new(BTreeMap::new()),
@@ -158,7 +158,7 @@ impl Store {
                 snaps.extend(exposed);
             }
         }
-        match self_metrics::snapshot(&self.identity, &stats, &self.telemetry.view()) {
+        match self_metrics::snapshot(&self.identity, &stats, &self.traffic.view()) {
             Ok(s) => snaps.push(s),
             Err(e) => tracing::error!(error = %e, "self metrics"),
         }
@@ -227,7 +227,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::lp::LpError;
+    use crate::liveperson::ApiError;
     use crate::metrics::catalogue::{Kind, MetricSpec};
     use crate::metrics::snapshot::SnapshotBuilder;
 
@@ -262,7 +262,7 @@ mod tests {
         store.publish("1", "test", &Ok(b.build()), Duration::ZERO);
         let text = || String::from_utf8(store.exposition().text.to_vec()).unwrap();
         assert!(text().contains("liveperson_test_gauge{account_id=\"1\"} 5.0"));
-        let failed = Err(CollectError::Api(LpError::Timeout { api: "x" }));
+        let failed = Err(CollectError::Api(ApiError::Timeout { api: "x" }));
         clock.advance(299_000);
         store.publish("1", "test", &failed, Duration::ZERO);
         assert!(text().contains("liveperson_test_gauge{"), "still fresh");

@@ -89,7 +89,7 @@ fn a_bad_shard_is_reported_by_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_shard_polls_only_its_own_accounts() {
-    liveperson_exporter::lp::install_tls_provider();
+    liveperson_exporter::liveperson::install_tls_provider();
     let ids: Vec<String> = (0..6).map(|i| (70_000_001 + i).to_string()).collect();
     let mut sim_cfg = SimConfig::for_tests(7);
     sim_cfg.accounts = ids

@@ -9,7 +9,7 @@ pub const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 /// Starts the simulator (and installs the TLS provider the exporter's client needs).
 pub async fn start_sim(cfg: SimConfig) -> Simulator {
-    liveperson_exporter::lp::install_tls_provider();
+    liveperson_exporter::liveperson::install_tls_provider();
     liveperson_sim::start(cfg).await.expect("simulator starts")
 }
 
@@ -48,7 +48,7 @@ pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {
 pub struct OneCollector {
     pub collector: Box<dyn liveperson_exporter::collectors::Collector>,
     pub ctx: liveperson_exporter::collectors::CollectCtx,
-    pub telemetry: std::sync::Arc<liveperson_exporter::telemetry::Telemetry>,
+    pub traffic: std::sync::Arc<liveperson_exporter::traffic::Traffic>,
 }
 
 /// Builds collector `name` from `cfg` for the first account.
@@ -58,10 +58,10 @@ pub fn one_collector(
     name: &str,
 ) -> OneCollector {
     use std::sync::Arc;
-    let telemetry = Arc::new(liveperson_exporter::telemetry::Telemetry::default());
-    let lp = Arc::new(liveperson_exporter::lp::Lp::new(
+    let traffic = Arc::new(liveperson_exporter::traffic::Traffic::default());
+    let lp = Arc::new(liveperson_exporter::liveperson::LivePerson::new(
         cfg.http.clone(),
-        telemetry.clone(),
+        traffic.clone(),
     ));
     let planned = liveperson_exporter::collectors::plan(cfg)
         .unwrap()
@@ -71,13 +71,13 @@ pub fn one_collector(
     OneCollector {
         collector: planned.built.collector,
         ctx: liveperson_exporter::collectors::CollectCtx {
-            client: Arc::new(liveperson_exporter::lp::AccountClient::new(
+            client: Arc::new(liveperson_exporter::liveperson::AccountClient::new(
                 lp,
                 cfg.accounts[0].clone(),
             )),
             clock: sim.shared.clock.clone(),
         },
-        telemetry,
+        traffic,
     }
 }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::clock::{EpochMs, SharedClock};
 use crate::config::{Problems, join};
 use crate::error_type::ErrorType;
-use crate::lp::{AccountClient, LpError};
+use crate::liveperson::{AccountClient, ApiError};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{EmitError, Snapshot};
 
@@ -22,7 +22,7 @@ use crate::metrics::snapshot::{EmitError, Snapshot};
 pub enum CollectError {
     /// A LivePerson call failed.
     #[error(transparent)]
-    Api(#[from] LpError),
+    Api(#[from] ApiError),
     /// The run took longer than its timeout.
     #[error("the run timed out after {0:?}")]
     RunTimeout(Duration),

@@ -37,7 +37,7 @@ use parking_lot::Mutex;
 use crate::clock::SharedClock;
 use crate::metrics::catalogue::{Kind, MetricSpec};
 use crate::store::{Published, Store};
-use crate::telemetry::Telemetry;
+use crate::traffic::Traffic;
 
 pub use config::OtlpConfig;
 
@@ -76,7 +76,7 @@ impl Sink {
 /// The exporter wrapped so that every export is counted and a failure logged.
 struct Counted<E> {
     inner: E,
-    telemetry: Arc<Telemetry>,
+    traffic: Arc<Traffic>,
     clock: SharedClock,
     endpoint: String,
 }
@@ -85,9 +85,9 @@ impl<E: PushMetricExporter> PushMetricExporter for Counted<E> {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
         let result = self.inner.export(metrics).await;
         match &result {
-            Ok(()) => self.telemetry.otlp_export(true, self.clock.now_ms()),
+            Ok(()) => self.traffic.otlp_export(true, self.clock.now_ms()),
             Err(e) => {
-                self.telemetry.otlp_export(false, 0);
+                self.traffic.otlp_export(false, 0);
                 tracing::warn!(endpoint = %self.endpoint, error = %e, "OTLP export failed");
             }
         }
@@ -113,7 +113,7 @@ type SeriesKey = (&'static str, Vec<String>);
 /// What the instruments' callbacks share: the pinned publication and the histogram feeds.
 struct Reader {
     store: Arc<Store>,
-    telemetry: Arc<Telemetry>,
+    traffic: Arc<Traffic>,
     specs: Vec<&'static MetricSpec>,
     limit: usize,
     pinned: Mutex<Arc<Published>>,
@@ -142,7 +142,7 @@ impl Reader {
                 (n > self.limit).then(|| (names::otel_name(spec), (n - self.limit) as u64))
             })
             .collect();
-        for metric in self.telemetry.otlp_over_limit(&over) {
+        for metric in self.traffic.otlp_over_limit(&over) {
             tracing::warn!(metric = %metric, over = over[&metric], limit = self.limit,
                 "OTLP: series beyond otlp.cardinality_limit are merged into the overflow point; raise the limit");
         }
@@ -263,7 +263,7 @@ pub fn all_specs() -> Vec<&'static MetricSpec> {
 pub fn start(
     cfg: &OtlpConfig,
     store: Arc<Store>,
-    telemetry: Arc<Telemetry>,
+    traffic: Arc<Traffic>,
     clock: SharedClock,
     histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
 ) -> anyhow::Result<Sink> {
@@ -319,10 +319,10 @@ pub fn start(
         }
     }
     .map_err(|e| anyhow::anyhow!("otlp: {e}"))?;
-    telemetry.otlp_enabled();
+    traffic.otlp_enabled();
     let counted = Counted {
         inner: exporter,
-        telemetry: telemetry.clone(),
+        traffic: traffic.clone(),
         clock,
         endpoint: cfg.endpoint.clone(),
     };
@@ -373,7 +373,7 @@ pub fn start(
     let published = store.published();
     let reader = Arc::new(Reader {
         store,
-        telemetry,
+        traffic,
         specs,
         limit,
         pinned: Mutex::new(published),

@@ -214,7 +214,7 @@ async fn oauth2_accounts_use_sentinel_bearer_tokens_and_refresh_once_on_401() {
         },
     );
     c.run().await;
-    let v = c.telemetry.view();
+    let v = c.traffic.view();
     let acct = s.account_ids()[0].clone();
     let n = |api: &'static str, code: &str| {
         v.requests

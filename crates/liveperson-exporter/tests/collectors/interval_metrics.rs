@@ -10,9 +10,9 @@ use crate::support::{exporter_config, one_collector};
 use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::interval_metrics::specs;
 use liveperson_exporter::collectors::{CollectCtx, plan};
-use liveperson_exporter::lp::{AccountClient, Lp};
+use liveperson_exporter::liveperson::{AccountClient, LivePerson};
 use liveperson_exporter::scheduler::run_once;
-use liveperson_exporter::telemetry::Telemetry;
+use liveperson_exporter::traffic::Traffic;
 use liveperson_sim::api::interval_metrics::minimum_pages;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::Grouping;
@@ -195,7 +195,7 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
             "{grouping}: one series per key and model"
         );
     }
-    let v = im.telemetry.view();
+    let v = im.traffic.view();
     let n = |code: &str| {
         v.requests
             .get(&(acct.clone(), "interval_metrics", code.to_string()))
@@ -220,7 +220,10 @@ async fn each_run_makes_the_fewest_requests_the_paging_allows() {
     c["groupings"] = serde_json::json!(["skill", "skill_agent"]);
     c["page_size"] = 50.into();
     c["settle_delay"] = "10m".into();
-    let lp = Arc::new(Lp::new(cfg.http.clone(), Arc::new(Telemetry::default())));
+    let lp = Arc::new(LivePerson::new(
+        cfg.http.clone(),
+        Arc::new(Traffic::default()),
+    ));
     let client = Arc::new(AccountClient::new(lp, cfg.accounts[0].clone()));
     let ctx = CollectCtx {
         client,

@@ -25,7 +25,7 @@ async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
     let (from, to) = (now - HOUR, now);
     let from = from - from.rem_euclid(MINUTE);
     let to = to + (MINUTE - to.rem_euclid(MINUTE)) % MINUTE;
-    let mut levels: Vec<(&kmm::Level, Vec<String>, Scope)> = Vec::new();
+    let mut levels: Vec<(&kmm::LevelMetrics, Vec<String>, Scope)> = Vec::new();
     for (i, sk) in e.world.skills.iter().enumerate() {
         levels.push((
             &kmm::skill::LEVEL,
@@ -140,8 +140,8 @@ async fn kmm_pages_through_more_than_fifty_skills() {
         .map(|x| x.labels[1].as_str())
         .collect();
     assert_eq!(skills.len(), 120);
-    let pages = c.telemetry.view().requests
-        [&(s.account_ids()[0].clone(), "kmm_metrics", "200".to_string())];
+    let pages =
+        c.traffic.view().requests[&(s.account_ids()[0].clone(), "kmm_metrics", "200".to_string())];
     assert!(
         pages == 3 + 1,
         "skills take 3 pages, groups 1: {pages} requests"
@@ -236,7 +236,7 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
             "skill {id}"
         );
     }
-    let v = c.telemetry.view();
+    let v = c.traffic.view();
     let n = |code: &str| {
         v.requests
             .get(&(acct.clone(), "kmm_metrics", code.to_string()))

@@ -13,7 +13,7 @@ async fn queue_health_gauges_equal_the_ground_truth() {
     let snap = c.run().await;
     let acct = s.account_ids()[0].clone();
     let e = s.engine(&acct);
-    let mut levels: Vec<(&qh::Level, Vec<String>, Option<u32>)> = e
+    let mut levels: Vec<(&qh::LevelMetrics, Vec<String>, Option<u32>)> = e
         .world
         .skills
         .iter()

@@ -144,7 +144,7 @@ async fn messaging_conversation_counters_equal_truth_over_six_hours_of_faults() 
         assert_eq!(got, t[&Resolver::Agent].count as f64, "agent {}", a.id);
     }
     // One request per successful run, plus the retried and failed attempts the faults caused.
-    let v = r.telemetry.view();
+    let v = r.traffic.view();
     let ok = v
         .requests
         .get(&(acct.clone(), "msgconversation", "200".to_string()))

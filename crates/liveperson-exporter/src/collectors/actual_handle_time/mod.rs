@@ -23,7 +23,7 @@ use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
-use crate::lp::Call;
+use crate::liveperson::Call;
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
@@ -85,7 +85,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     Some(Built {
         enabled: s.enabled,
         schedule,
-        collector: Box::new(Aht {
+        collector: Box::new(ActualHandleTime {
             window_ms: window.as_millis() as i64,
             backfill_ms: s.backfill.as_millis() as i64,
             start: None,
@@ -98,7 +98,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
 /// Rows per page (the API's maximum).
 const PAGE: u64 = 500;
 
-struct Aht {
+struct ActualHandleTime {
     window_ms: i64,
     backfill_ms: i64,
     /// Segments that closed before this are not counted.
@@ -108,7 +108,7 @@ struct Aht {
     hist: Histograms,
 }
 
-impl Aht {
+impl ActualHandleTime {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
@@ -159,7 +159,7 @@ impl Aht {
     }
 }
 
-impl super::machinery::Collector for Aht {
+impl super::machinery::Collector for ActualHandleTime {
     fn collect<'a>(
         &'a mut self,
         ctx: &'a CollectCtx,

@@ -30,7 +30,7 @@ use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
-use crate::lp::Call;
+use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use mapping::Replay;
@@ -82,7 +82,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     Some(Built {
         enabled: s.enabled,
         schedule,
-        collector: Box::new(Activity {
+        collector: Box::new(AgentActivity {
             settle_ms: s.settle.as_millis() as i64,
             agent_info: s.agent_info,
             page_size: s.page_size,
@@ -92,7 +92,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     })
 }
 
-struct Activity {
+struct AgentActivity {
     settle_ms: i64,
     agent_info: bool,
     page_size: u32,
@@ -109,7 +109,7 @@ fn rfc3339(t: EpochMs) -> String {
 /// The longest window the API takes.
 const MONTH: i64 = 30 * 24 * 3_600_000;
 
-impl Activity {
+impl AgentActivity {
     async fn fetch(
         &self,
         ctx: &CollectCtx,
@@ -170,4 +170,4 @@ impl Activity {
     }
 }
 
-collector_via_run!(Activity);
+collector_via_run!(AgentActivity);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::model::Row;
-use super::specs::{self, Level};
+use super::specs::{self, LevelMetrics};
 use crate::clock::EpochMs;
 use crate::collectors::values::{required_id, value};
 use crate::metrics::catalogue::MetricSpec;
@@ -45,7 +45,7 @@ impl Grouping {
     }
 
     /// The metrics of its level.
-    pub fn level(self) -> &'static Level {
+    pub fn level(self) -> &'static LevelMetrics {
         match self {
             Grouping::Skill => &specs::skill::LEVEL,
             Grouping::SkillAgent => &specs::skill_agent::LEVEL,

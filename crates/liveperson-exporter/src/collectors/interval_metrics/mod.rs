@@ -25,7 +25,7 @@ use serde_json::Value;
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
-use crate::lp::{Call, LpError};
+use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use mapping::{Grouping, Totals};
@@ -233,7 +233,7 @@ impl IntervalMetrics {
             match next {
                 Some(k) => key = Some(k),
                 None if has_next_ref => {
-                    return Err(LpError::Decode {
+                    return Err(ApiError::Decode {
                         api: call.api,
                         detail: "refs.next without nextPageKey".into(),
                     }

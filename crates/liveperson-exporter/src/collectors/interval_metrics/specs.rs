@@ -5,7 +5,7 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
 /// The counters of one grouping level.
 #[derive(Debug)]
-pub struct Level {
+pub struct LevelMetrics {
     /// Handle time by model.
     pub handle_time: &'static MetricSpec,
     /// Handled conversations by model.
@@ -42,7 +42,7 @@ macro_rules! level {
             pub static CONSUMER_MESSAGES: MetricSpec = MetricSpec { name: $consumer_messages, help: concat!("Consumer messages in finished 15-minute intervals per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label),*] };
             pub static AGENT_MESSAGES: MetricSpec = MetricSpec { name: $agent_messages, help: concat!("Agent messages in finished 15-minute intervals per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label),*] };
             pub static WORK_TIME: MetricSpec = MetricSpec { name: $work_time, help: concat!("Agent work time (conversations assigned) in finished 15-minute intervals per ", $what), unit: Some(Unit::Seconds), kind: Kind::Counter, labels: &["account_id", $($label),*] };
-            pub static LEVEL: Level = Level {
+            pub static LEVEL: LevelMetrics = LevelMetrics {
                 handle_time: &HANDLE_TIME, handled: &HANDLED, replied: &REPLIED,
                 consumer_messages: &CONSUMER_MESSAGES, agent_messages: &AGENT_MESSAGES,
                 work_time: &WORK_TIME, arrivals: $arrivals, closed: $closed,

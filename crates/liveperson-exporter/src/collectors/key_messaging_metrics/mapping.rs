@@ -2,7 +2,7 @@
 //! "no data" (absent, null or -1) to no sample.
 
 use super::model::Metrics;
-use super::specs::Level;
+use super::specs::LevelMetrics;
 use crate::collectors::values::value;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
@@ -17,7 +17,7 @@ const MS: f64 = 1000.0;
 /// `key` holds the account id and, below account level, the group's id.
 pub fn current(
     b: &mut SnapshotBuilder,
-    level: &Level,
+    level: &LevelMetrics,
     key: &[&str],
     m: &Metrics,
 ) -> Result<(), EmitError> {

@@ -30,11 +30,11 @@ use super::paging::{OffsetPages, Rest, Step};
 use super::values::{id_text, value};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
-use crate::lp::{Call, LpError};
+use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use model::{AgentViewResponse, Group, Metrics, MetricsResponse};
-use specs::Level;
+use specs::LevelMetrics;
 
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MINUTE;
@@ -123,7 +123,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     Some(Built {
         enabled: s.enabled,
         schedule,
-        collector: Box::new(Kmm {
+        collector: Box::new(KeyMessagingMetrics {
             window_ms: s.window.as_millis() as i64,
             settle_ms: s.settle_delay.as_millis() as i64,
             groupings,
@@ -148,7 +148,7 @@ impl Grouping {
         }
     }
 
-    fn level(self) -> &'static Level {
+    fn level(self) -> &'static LevelMetrics {
         match self {
             Grouping::Skill => &specs::skill::LEVEL,
             Grouping::AgentGroup => &specs::agent_group::LEVEL,
@@ -159,7 +159,7 @@ impl Grouping {
 /// Whose closed conversations a counter holds: the account, or a skill or agent group by id.
 type Owner = (Option<Grouping>, String);
 
-struct Kmm {
+struct KeyMessagingMetrics {
     window_ms: i64,
     settle_ms: i64,
     groupings: Vec<Grouping>,
@@ -212,7 +212,7 @@ impl MetricsQuery<'_> {
 async fn all_pages(
     ctx: &CollectCtx,
     make: impl Fn(u64) -> Call,
-) -> Result<(Vec<Group>, Option<Metrics>), LpError> {
+) -> Result<(Vec<Group>, Option<Metrics>), ApiError> {
     let mut groups = Vec::new();
     let mut all = None;
     let mut pages = OffsetPages::new(PAGE).capped(MAX_KEYS);
@@ -240,7 +240,7 @@ async fn all_pages(
     Ok((groups, all))
 }
 
-impl Kmm {
+impl KeyMessagingMetrics {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
@@ -389,4 +389,4 @@ impl Kmm {
     }
 }
 
-collector_via_run!(Kmm);
+collector_via_run!(KeyMessagingMetrics);

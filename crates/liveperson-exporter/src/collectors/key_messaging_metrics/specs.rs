@@ -5,7 +5,7 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
 /// The metrics of one level.
 #[derive(Debug)]
-pub struct Level {
+pub struct LevelMetrics {
     /// Conversations by state.
     pub conversations: &'static MetricSpec,
     /// Overdue conversations by where they wait.
@@ -66,7 +66,7 @@ macro_rules! level {
             pub static AVG_TTR: MetricSpec = MetricSpec { name: $avg_ttr, help: concat!("Average time from assignment to the agent's first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static AVG_TTFR_FIRST: MetricSpec = MetricSpec { name: $avg_ttfr_first, help: concat!("Average time from a conversation's first assignment to its first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static CLOSED: MetricSpec = MetricSpec { name: $closed, help: concat!("Conversations closed, by closer (agent, consumer, system), per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label,)* "closed_by"] };
-            pub static LEVEL: Level = Level {
+            pub static LEVEL: LevelMetrics = LevelMetrics {
                 conversations: &CONVERSATIONS, overdue: &OVERDUE, agent_load: &AGENT_LOAD,
                 human_agent_load: &HUMAN_AGENT_LOAD, human_online_load: &HUMAN_ONLINE_LOAD,
                 agents: &AGENTS, available_slots: &AVAILABLE_SLOTS, queue_wait: &QUEUE_WAIT,

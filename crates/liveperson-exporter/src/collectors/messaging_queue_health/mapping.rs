@@ -1,14 +1,14 @@
 //! Pure mapping from a queue-health answer to samples: ms to seconds, -1 to no sample.
 
 use super::model::Values;
-use super::specs::Level;
+use super::specs::LevelMetrics;
 use crate::collectors::values::value;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// Adds one skill's (or the account's) values; `key` is the account id and, per skill, its id.
 pub fn values(
     b: &mut SnapshotBuilder,
-    level: &Level,
+    level: &LevelMetrics,
     key: &[&str],
     v: &Values,
 ) -> Result<(), EmitError> {

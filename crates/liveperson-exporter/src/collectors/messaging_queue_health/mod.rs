@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::config::Problems;
-use crate::lp::Call;
+use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use model::QueueHealthResponse;
@@ -39,13 +39,13 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     Some(Built {
         enabled: s.enabled,
         schedule,
-        collector: Box::new(QueueHealth),
+        collector: Box::new(MessagingQueueHealth),
     })
 }
 
-struct QueueHealth;
+struct MessagingQueueHealth;
 
-impl QueueHealth {
+impl MessagingQueueHealth {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let call = Call {
@@ -69,4 +69,4 @@ impl QueueHealth {
     }
 }
 
-collector_via_run!(QueueHealth);
+collector_via_run!(MessagingQueueHealth);

@@ -4,7 +4,7 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
 /// The metrics of one level.
 #[derive(Debug)]
-pub struct Level {
+pub struct LevelMetrics {
     /// Unassigned conversations by kind.
     pub unassigned: &'static MetricSpec,
     /// Wait-time statistics.
@@ -25,7 +25,7 @@ macro_rules! level {
             pub static UNASSIGNED: MetricSpec = MetricSpec { name: $unassigned, help: concat!("Unassigned conversations in queue by kind (all, actionable, not_actionable, actionable_during_transfer, actionable_consumer_last_message, not_actionable_during_transfer, first_time_consumer) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "kind"] };
             pub static WAIT: MetricSpec = MetricSpec { name: $wait, help: concat!("Wait of unassigned conversations opened in the last 24 hours, by statistic (avg_new, avg_after_transfer, max, p50, p90) per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label,)* "stat"] };
             pub static OVERDUE: MetricSpec = MetricSpec { name: $overdue, help: concat!("Conversations past their response SLA, in queue or assigned, per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
-            pub static LEVEL: Level = Level { unassigned: &UNASSIGNED, wait: &WAIT, overdue: &OVERDUE };
+            pub static LEVEL: LevelMetrics = LevelMetrics { unassigned: &UNASSIGNED, wait: &WAIT, overdue: &OVERDUE };
         }
     };
 }

@@ -22,7 +22,7 @@ use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
 use super::values::id_text;
 use crate::config::{Problems, join};
-use crate::lp::Call;
+use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use model::Answer;
@@ -62,14 +62,14 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     Some(Built {
         enabled: s.enabled,
         schedule,
-        collector: Box::new(Nht {
+        collector: Box::new(NetHandleTime {
             lookback_ms: s.lookback.as_millis() as i64,
             interval: s.nht_interval,
         }),
     })
 }
 
-struct Nht {
+struct NetHandleTime {
     lookback_ms: i64,
     interval: u32,
 }
@@ -77,7 +77,7 @@ struct Nht {
 /// Skills per page (the API's maximum).
 const PAGE: u64 = 10;
 
-impl Nht {
+impl NetHandleTime {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
@@ -115,4 +115,4 @@ impl Nht {
     }
 }
 
-collector_via_run!(Nht);
+collector_via_run!(NetHandleTime);

@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::machinery::{Built, CollectCtx, CollectError, read_section};
 use super::values::value;
 use crate::config::{Problems, join};
-use crate::lp::{Call, LpError};
+use crate::liveperson::{ApiError, Call};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
@@ -98,7 +98,7 @@ pub fn build(
     Some(Built {
         enabled: s.enabled,
         schedule,
-        collector: Box::new(Rolling {
+        collector: Box::new(RollingWindow {
             api,
             watermark: Watermark::new(
                 s.settle_delay.as_millis() as i64,
@@ -114,28 +114,28 @@ pub fn build(
     })
 }
 
-/// Level of a counter: account, skill or agent.
+/// Breakdown of a counter: account, skill or agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Level {
+enum Breakdown {
     Account = 0,
     Skill = 1,
     Agent = 2,
 }
 
-struct Rolling {
+struct RollingWindow {
     api: &'static RollingApi,
     watermark: Watermark,
     per_agent: bool,
     max_agents: usize,
     agent_ids: Vec<String>,
     /// Counted totals by (level, key, counted-field index).
-    totals: BTreeMap<(Level, String, usize), f64>,
+    totals: BTreeMap<(Breakdown, String, usize), f64>,
     /// Agents with series (at most `max_agents`).
     agents: BTreeSet<String>,
     skipped: u64,
 }
 
-impl Rolling {
+impl RollingWindow {
     fn call(&self, account: &str, timeframe_min: i64) -> Call {
         let agents = if self.agent_ids.is_empty() {
             "all".to_string()
@@ -182,7 +182,7 @@ impl Rolling {
 
     fn add(&mut self, values: &BucketValues, account: &str) {
         let add = |totals: &mut BTreeMap<_, f64>,
-                   level: Level,
+                   level: Breakdown,
                    key: &str,
                    m: &BTreeMap<String, Value>| {
             for (i, c) in self.api.counted.iter().enumerate() {
@@ -191,10 +191,10 @@ impl Rolling {
             }
         };
         if let Some(t) = &values.total {
-            add(&mut self.totals, Level::Account, account, t);
+            add(&mut self.totals, Breakdown::Account, account, t);
         }
         for (skill, m) in &values.skills {
-            add(&mut self.totals, Level::Skill, skill, m);
+            add(&mut self.totals, Breakdown::Skill, skill, m);
         }
         if self.per_agent {
             for (agent, m) in &values.agents {
@@ -205,7 +205,7 @@ impl Rolling {
                     }
                     self.agents.insert(agent.clone());
                 }
-                add(&mut self.totals, Level::Agent, agent, m);
+                add(&mut self.totals, Breakdown::Agent, agent, m);
             }
         }
     }
@@ -218,7 +218,7 @@ impl Rolling {
                 .client
                 .send(&self.call(&account, plan.timeframe_min))
                 .await?;
-            let parsed = model::parse(&answer.body).map_err(|e| LpError::Decode {
+            let parsed = model::parse(&answer.body).map_err(|e| ApiError::Decode {
                 api: self.api.api,
                 detail: e.to_string(),
             })?;
@@ -229,7 +229,7 @@ impl Rolling {
                 .collect();
             let expected = ((plan.up_to - plan.after) / buckets::BUCKET_MS) as usize;
             if fresh.len() != expected {
-                return Err(LpError::Decode {
+                return Err(ApiError::Decode {
                     api: self.api.api,
                     detail: format!(
                         "{} of {expected} expected buckets in the answer",
@@ -251,7 +251,7 @@ impl Rolling {
         for ((level, key, i), v) in &self.totals {
             let c = &self.api.counted[*i];
             let mut labels: Vec<&str> = vec![&account];
-            if *level != Level::Account {
+            if *level != Breakdown::Account {
                 labels.push(key);
             }
             labels.extend(c.label);
@@ -267,4 +267,4 @@ impl Rolling {
     }
 }
 
-collector_via_run!(Rolling);
+collector_via_run!(RollingWindow);

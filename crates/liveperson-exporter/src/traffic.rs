@@ -12,7 +12,7 @@ type ApiKey = (String, &'static str);
 
 /// Traffic counters, shared by every account's client.
 #[derive(Debug, Default)]
-pub struct Telemetry {
+pub struct Traffic {
     requests: Mutex<BTreeMap<(String, &'static str, String), u64>>,
     retries: Mutex<BTreeMap<ApiKey, u64>>,
     rate_limited: Mutex<BTreeMap<ApiKey, u64>>,
@@ -35,7 +35,7 @@ pub struct OtlpStats {
 
 /// A copy of the counters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TelemetryView {
+pub struct TrafficView {
     /// Requests by (account, api, code); code is the HTTP status or `error` for transport errors.
     pub requests: BTreeMap<(String, &'static str, String), u64>,
     /// Retries by (account, api).
@@ -48,7 +48,7 @@ pub struct TelemetryView {
     pub otlp: Option<OtlpStats>,
 }
 
-impl Telemetry {
+impl Traffic {
     /// Counts one response (or `None` for a transport error).
     pub fn request(&self, account: &str, api: &'static str, status: Option<u16>) {
         let code = status.map_or_else(|| "error".to_string(), |s| s.to_string());
@@ -123,8 +123,8 @@ impl Telemetry {
     }
 
     /// A copy of every counter.
-    pub fn view(&self) -> TelemetryView {
-        TelemetryView {
+    pub fn view(&self) -> TrafficView {
+        TrafficView {
             requests: self.requests.lock().clone(),
             retries: self.retries.lock().clone(),
             rate_limited: self.rate_limited.lock().clone(),

@@ -28,11 +28,11 @@ use serde::de::DeserializeOwned;
 use strum::EnumCount;
 use tokio::sync::Semaphore;
 
-pub use error::LpError;
+pub use error::ApiError;
 
 use crate::config::{AccountConfig, Auth, HttpConfig};
 use crate::service::Service;
-use crate::telemetry::Telemetry;
+use crate::traffic::Traffic;
 
 /// One API call, as a collector describes it.
 #[derive(Debug, Clone)]
@@ -64,8 +64,8 @@ pub struct Answer {
 
 impl Answer {
     /// The body decoded as `T`.
-    pub fn json<T: DeserializeOwned>(&self, api: &'static str) -> Result<T, LpError> {
-        serde_json::from_slice(&self.body).map_err(|e| LpError::Decode {
+    pub fn json<T: DeserializeOwned>(&self, api: &'static str) -> Result<T, ApiError> {
+        serde_json::from_slice(&self.body).map_err(|e| ApiError::Decode {
             api,
             detail: e.to_string(),
         })
@@ -128,11 +128,11 @@ struct Lane {
 #[derive(Debug)]
 enum Attempt {
     /// Retry after the policy's wait for 5xx, timeouts and broken connections.
-    Transient(LpError),
+    Transient(ApiError),
     /// Retry after at least this long (429).
     RateLimited(Option<Duration>),
     /// Do not retry.
-    Final(LpError),
+    Final(ApiError),
 }
 
 /// Makes rustls use the ring crypto provider (the only one compiled in). Needed once per process
@@ -141,17 +141,18 @@ pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Shared HTTP client and settings.
+/// The LivePerson side every account shares: one HTTP client, its settings and the traffic
+/// counters.
 #[derive(Debug)]
-pub struct Lp {
+pub struct LivePerson {
     http: reqwest::Client,
     cfg: HttpConfig,
-    telemetry: Arc<Telemetry>,
+    traffic: Arc<Traffic>,
 }
 
-impl Lp {
-    /// A client with `cfg`'s timeout, counting into `telemetry`.
-    pub fn new(cfg: HttpConfig, telemetry: Arc<Telemetry>) -> Self {
+impl LivePerson {
+    /// A client with `cfg`'s timeout, counting into `traffic`.
+    pub fn new(cfg: HttpConfig, traffic: Arc<Traffic>) -> Self {
         install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(cfg.request_timeout)
@@ -159,18 +160,14 @@ impl Lp {
             .user_agent(concat!("liveperson-exporter/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a TLS backend is compiled in");
-        Self {
-            http,
-            cfg,
-            telemetry,
-        }
+        Self { http, cfg, traffic }
     }
 }
 
 /// One account's view of LivePerson.
 #[derive(Debug)]
 pub struct AccountClient {
-    lp: Arc<Lp>,
+    lp: Arc<LivePerson>,
     account: AccountConfig,
     scheme: &'static str,
     domains: Mutex<HashMap<Service, (String, Instant)>>,
@@ -179,9 +176,9 @@ pub struct AccountClient {
     lanes: [Lane; Service::COUNT],
 }
 
-fn transport(api: &'static str, e: &reqwest::Error) -> LpError {
+fn transport(api: &'static str, e: &reqwest::Error) -> ApiError {
     if e.is_timeout() {
-        LpError::Timeout { api }
+        ApiError::Timeout { api }
     } else {
         // The error's own text may contain the URL; keep to its kind.
         let kind = if e.is_connect() {
@@ -191,7 +188,7 @@ fn transport(api: &'static str, e: &reqwest::Error) -> LpError {
         } else {
             "request"
         };
-        LpError::Connect {
+        ApiError::Connect {
             api,
             detail: kind.to_string(),
         }
@@ -226,7 +223,7 @@ fn detail(body: &[u8]) -> String {
 
 impl AccountClient {
     /// A client for `account`.
-    pub fn new(lp: Arc<Lp>, account: AccountConfig) -> Self {
+    pub fn new(lp: Arc<LivePerson>, account: AccountConfig) -> Self {
         let per_minute = NonZeroU32::new(lp.cfg.requests_per_minute.max(1)).expect("nonzero");
         let lanes = std::array::from_fn(|_| Lane {
             concurrency: Semaphore::new(lp.cfg.max_concurrency.max(1) as usize),
@@ -264,7 +261,7 @@ impl AccountClient {
 
     /// `scheme://host[:port]` of a service: the config override, the cached CSDS answer, or a
     /// fresh CSDS lookup.
-    pub async fn base_url(&self, service: Service) -> Result<String, LpError> {
+    pub async fn base_url(&self, service: Service) -> Result<String, ApiError> {
         if let Some(d) = self.account.domains.get(&service) {
             return Ok(format!("{}://{d}", self.scheme));
         }
@@ -286,7 +283,7 @@ impl AccountClient {
                 .send()
                 .await
                 .map_err(|e| e.to_string());
-            self.lp.telemetry.request(
+            self.lp.traffic.request(
                 &self.account.id,
                 "csds",
                 resp.as_ref().ok().map(|r| r.status().as_u16()),
@@ -304,9 +301,9 @@ impl AccountClient {
         }
         .await;
         self.lp
-            .telemetry
+            .traffic
             .csds_lookup(&self.account.id, service.name(), result.is_err());
-        let host = result.map_err(|detail| LpError::Csds {
+        let host = result.map_err(|detail| ApiError::Csds {
             service: service.name(),
             detail: detail.replace(&self.account.csds_url, "<csds>"),
         })?;
@@ -317,13 +314,13 @@ impl AccountClient {
         Ok(base)
     }
 
-    async fn bearer(&self, force: bool, api: &'static str) -> Result<String, LpError> {
+    async fn bearer(&self, force: bool, api: &'static str) -> Result<String, ApiError> {
         let Auth::OAuth2 {
             client_id,
             client_secret,
         } = &self.account.auth
         else {
-            return Err(LpError::AuthUnsupported { api });
+            return Err(ApiError::AuthUnsupported { api });
         };
         let base = self.base_url(Service::Sentinel).await?;
         let url = format!(
@@ -348,10 +345,10 @@ impl AccountClient {
                     .map_err(|e| transport("sentinel", &e))?;
                 let status = resp.status().as_u16();
                 self.lp
-                    .telemetry
+                    .traffic
                     .request(&self.account.id, "sentinel", Some(status));
                 if status != 200 {
-                    return Err(LpError::Auth {
+                    return Err(ApiError::Auth {
                         api: "sentinel",
                         status,
                     });
@@ -370,7 +367,7 @@ impl AccountClient {
         call: &Call,
         url: &str,
         refresh: bool,
-    ) -> Result<String, LpError> {
+    ) -> Result<String, ApiError> {
         match &self.account.auth {
             Auth::OAuth1 {
                 consumer_key,
@@ -387,7 +384,7 @@ impl AccountClient {
                 token_secret,
             )),
             Auth::OAuth2 { .. } if call.bearer_ok => self.bearer(refresh, call.api).await,
-            Auth::OAuth2 { .. } => Err(LpError::AuthUnsupported { api: call.api }),
+            Auth::OAuth2 { .. } => Err(ApiError::AuthUnsupported { api: call.api }),
         }
     }
 
@@ -395,15 +392,15 @@ impl AccountClient {
         &self,
         api: &'static str,
         mut resp: reqwest::Response,
-    ) -> Result<Vec<u8>, LpError> {
+    ) -> Result<Vec<u8>, ApiError> {
         let limit = self.lp.cfg.max_response_bytes;
         if resp.content_length().is_some_and(|n| n > limit) {
-            return Err(LpError::TooLarge { api, limit });
+            return Err(ApiError::TooLarge { api, limit });
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| transport(api, &e))? {
             if (body.len() + chunk.len()) as u64 > limit {
-                return Err(LpError::TooLarge { api, limit });
+                return Err(ApiError::TooLarge { api, limit });
             }
             body.extend_from_slice(&chunk);
         }
@@ -436,7 +433,7 @@ impl AccountClient {
             let resp = match req.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    self.lp.telemetry.request(&self.account.id, call.api, None);
+                    self.lp.traffic.request(&self.account.id, call.api, None);
                     if e.is_connect() {
                         // The domain may have moved: ask CSDS again next time.
                         self.domains.lock().remove(&service);
@@ -446,7 +443,7 @@ impl AccountClient {
             };
             let status = resp.status();
             self.lp
-                .telemetry
+                .traffic
                 .request(&self.account.id, call.api, Some(status.as_u16()));
             match status {
                 s if s.is_success() => {
@@ -455,7 +452,7 @@ impl AccountClient {
                         .read_capped(call.api, resp)
                         .await
                         .map_err(|e| match e {
-                            LpError::TooLarge { .. } => Attempt::Final(e),
+                            ApiError::TooLarge { .. } => Attempt::Final(e),
                             other => Attempt::Transient(other),
                         })?;
                     return Ok(Answer {
@@ -469,7 +466,7 @@ impl AccountClient {
                     refreshed = true;
                 }
                 StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                    return Err(Attempt::Final(LpError::Auth {
+                    return Err(Attempt::Final(ApiError::Auth {
                         api: call.api,
                         status: status.as_u16(),
                     }));
@@ -479,14 +476,14 @@ impl AccountClient {
                     return Err(Attempt::RateLimited(retry_after(&resp)));
                 }
                 s if s.is_server_error() => {
-                    return Err(Attempt::Transient(LpError::Server {
+                    return Err(Attempt::Transient(ApiError::Server {
                         api: call.api,
                         status: s.as_u16(),
                     }));
                 }
                 s => {
                     let body = self.read_capped(call.api, resp).await.unwrap_or_default();
-                    return Err(Attempt::Final(LpError::Client {
+                    return Err(Attempt::Final(ApiError::Client {
                         api: call.api,
                         status: s.as_u16(),
                         detail: detail(&body),
@@ -497,7 +494,7 @@ impl AccountClient {
     }
 
     /// Performs `call` with LivePerson's retry policy; the answer is 2xx.
-    pub async fn send(&self, call: &Call) -> Result<Answer, LpError> {
+    pub async fn send(&self, call: &Call) -> Result<Answer, ApiError> {
         let retry = &self.lp.cfg.retry;
         let mut transient_left = retry.server_error_waits.iter();
         let mut rate_limited_left = retry.rate_limited_retries;
@@ -524,19 +521,19 @@ impl AccountClient {
                     _ => None,
                 };
                 if wait.is_some() {
-                    self.lp.telemetry.retry(&self.account.id, call.api);
+                    self.lp.traffic.retry(&self.account.id, call.api);
                 }
                 wait
             })
             .await;
         outcome.map_err(|a| match a {
             Attempt::Transient(e) | Attempt::Final(e) => e,
-            Attempt::RateLimited(_) => LpError::RateLimited { api: call.api },
+            Attempt::RateLimited(_) => ApiError::RateLimited { api: call.api },
         })
     }
 
     /// Performs `call` and decodes a 200 body as `T`.
-    pub async fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, LpError> {
+    pub async fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, ApiError> {
         self.send(call).await?.json(call.api)
     }
 }

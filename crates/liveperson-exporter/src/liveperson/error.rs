@@ -5,7 +5,7 @@ use crate::error_type::ErrorType;
 
 /// Why a LivePerson call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LpError {
+pub enum ApiError {
     /// 401/403: credentials refused (after one token refresh for bearer tokens).
     #[error("{api}: authentication refused (HTTP {status})")]
     Auth {
@@ -84,19 +84,19 @@ pub enum LpError {
     },
 }
 
-impl LpError {
+impl ApiError {
     /// Its `error_type` label value.
     pub fn error_type(&self) -> ErrorType {
         match self {
-            LpError::Auth { .. } | LpError::AuthUnsupported { .. } => ErrorType::Auth,
-            LpError::RateLimited { .. } => ErrorType::RateLimited,
-            LpError::Server { .. } => ErrorType::ServerError,
-            LpError::Client { .. } => ErrorType::BadRequest,
-            LpError::Timeout { .. } => ErrorType::Timeout,
-            LpError::Connect { .. } => ErrorType::Connection,
-            LpError::Decode { .. } => ErrorType::Decode,
-            LpError::TooLarge { .. } => ErrorType::TooLarge,
-            LpError::Csds { .. } => ErrorType::Csds,
+            ApiError::Auth { .. } | ApiError::AuthUnsupported { .. } => ErrorType::Auth,
+            ApiError::RateLimited { .. } => ErrorType::RateLimited,
+            ApiError::Server { .. } => ErrorType::ServerError,
+            ApiError::Client { .. } => ErrorType::BadRequest,
+            ApiError::Timeout { .. } => ErrorType::Timeout,
+            ApiError::Connect { .. } => ErrorType::Connection,
+            ApiError::Decode { .. } => ErrorType::Decode,
+            ApiError::TooLarge { .. } => ErrorType::TooLarge,
+            ApiError::Csds { .. } => ErrorType::Csds,
         }
     }
 }

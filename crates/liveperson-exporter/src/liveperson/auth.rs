@@ -10,7 +10,7 @@ use oauth1_request as oauth;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use super::error::LpError;
+use super::error::ApiError;
 use crate::config::Secret;
 
 /// An OAuth 1.0a `Authorization` header for `method url` with these (decoded) query parameters.
@@ -81,10 +81,10 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(30 * 60);
 impl TokenCache {
     /// A valid token: the cached one, or a new one from `fetch` (which returns the token response
     /// body) when there is none, it is about to expire, or `force` is set (after a 401).
-    pub async fn get<F, Fut>(&self, force: bool, fetch: F) -> Result<Secret, LpError>
+    pub async fn get<F, Fut>(&self, force: bool, fetch: F) -> Result<Secret, ApiError>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<Vec<u8>, LpError>>,
+        Fut: std::future::Future<Output = Result<Vec<u8>, ApiError>>,
     {
         let mut cur = self.current.lock().await;
         if let Some((tok, renew_at)) = cur.as_ref()
@@ -94,10 +94,11 @@ impl TokenCache {
             return Ok(tok.clone());
         }
         let body = fetch().await?;
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| LpError::Decode {
-            api: "sentinel",
-            detail: e.to_string(),
-        })?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
+                api: "sentinel",
+                detail: e.to_string(),
+            })?;
         let lifetime =
             lifetime(parsed.expires_in, &parsed.access_token).unwrap_or(DEFAULT_LIFETIME);
         let renew_in = lifetime.saturating_sub(RENEW_MARGIN).max(lifetime / 2);
