@@ -8,7 +8,7 @@ use liveperson_exporter::metrics::catalogue::{MetricSpec, naming_problems, rende
 use liveperson_exporter::self_metrics;
 
 const BEGIN: &str =
-    "<!-- metrics-table:begin (generated from the catalogue by tests/catalogue.rs) -->\n";
+    "<!-- metrics-table:begin (generated from the catalogue by crates/liveperson-exporter/tests/catalogue.rs) -->\n";
 const END: &str = "<!-- metrics-table:end -->";
 
 fn groups() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
