@@ -1,6 +1,7 @@
-//! Assembly: from a checked [`Config`] to running clients, collectors, scheduler and HTTP server
-//! ([`start`]), or to one collection of everything ([`once`]). The configuration the demo runs
-//! ([`demo_config`]) lives here too; it knows the simulator only by its URL and credentials.
+//! Assembly: the one door to a checked configuration ([`check`], giving a [`Checked`]), and from
+//! it to running clients, collectors, scheduler and HTTP server ([`start`]), or to one collection
+//! of everything ([`once`]). The configuration the demo runs ([`demo_config`]) lives here too; it
+//! knows the simulator only by its URL and credentials.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -7,8 +7,7 @@ use liveperson_exporter::collectors::REGISTRY;
 use liveperson_exporter::metrics::catalogue::{MetricSpec, naming_problems, render_markdown_table};
 use liveperson_exporter::self_metrics;
 
-const BEGIN: &str =
-    "<!-- metrics-table:begin (generated from the catalogue by crates/liveperson-exporter/tests/catalogue.rs) -->\n";
+const BEGIN: &str = "<!-- metrics-table:begin (generated from the catalogue by crates/liveperson-exporter/tests/catalogue.rs) -->\n";
 const END: &str = "<!-- metrics-table:end -->";
 
 fn groups() -> Vec<(&'static str, &'static [&'static MetricSpec])> {
