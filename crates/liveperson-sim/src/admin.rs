@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::faults::{Api, FaultSpec};
-use super::server::Shared;
 use super::truth::{Grouping, Scope, UserTypes};
+use crate::state::Shared;
 
 fn reply(status: u16, v: Value) -> Response {
     (

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod faults;
 pub mod records;
 pub mod server;
+pub mod state;
 pub mod truth;
 pub mod world;
 
@@ -36,7 +37,8 @@ use serde_json::{Value, json};
 use crate::clock::{EpochMs, ManualClock, ScaledClock, SharedClock, SystemClock};
 use engine::{Engine, Timing};
 use faults::{Accounting, Faults, Limiter, Limits};
-use server::{Credentials, Listener, Shared};
+use server::Listener;
+use state::{Credentials, Shared};
 use world::{AccountSpec, World};
 
 /// Where the simulator's time comes from.

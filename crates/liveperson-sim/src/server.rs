@@ -5,7 +5,6 @@
 //! injected faults, authentication, the API builder (on a blocking thread, with the account's
 //! engine advanced to the clock's time), body faults, and request accounting.
 
-use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,94 +13,14 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use parking_lot::Mutex;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::api::{self, Ctx, Params, bad_request_body, csds};
-use super::auth::{AuthProblem, OAuth1Keys, OAuth2Client, TokenIssuer, verify_oauth1};
-use super::engine::Engine;
-use super::faults::{Accounting, Api, Decision, Faults, Limiter};
-use crate::clock::{ManualClock, SharedClock, wall_clock_ms};
-
-/// Demo credentials, shared by every simulated account.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Credentials {
-    /// OAuth 1.0a app keys.
-    pub oauth1: OAuth1Keys,
-    /// OAuth 2.0 client credentials (Sentinel).
-    pub oauth2: OAuth2Client,
-}
-
-impl Default for Credentials {
-    fn default() -> Self {
-        Self {
-            oauth1: OAuth1Keys {
-                consumer_key: "demo-app-key".into(),
-                consumer_secret: "demo-app-secret".into(),
-                token: "demo-access-token".into(),
-                token_secret: "demo-access-token-secret".into(),
-            },
-            oauth2: OAuth2Client {
-                client_id: "demo-client-id".into(),
-                client_secret: "demo-client-secret".into(),
-            },
-        }
-    }
-}
-
-/// State shared by every listener.
-pub struct Shared {
-    /// The simulator's time.
-    pub clock: SharedClock,
-    /// Set when the clock is manual (tests, `/_sim/clock/advance`).
-    pub manual: Option<Arc<ManualClock>>,
-    /// One engine per account id.
-    pub accounts: BTreeMap<String, Mutex<Engine>>,
-    /// Accepted credentials.
-    pub credentials: Credentials,
-    /// Sentinel token issuer.
-    pub tokens: TokenIssuer,
-    /// Lifetime of issued bearer tokens, seconds of simulated time.
-    pub token_ttl_s: i64,
-    /// Injected faults.
-    pub faults: Faults,
-    /// Requests answered.
-    pub accounting: Accounting,
-    /// Per-account limits.
-    pub limiter: Limiter,
-    /// `host:port` of each service, filled in as listeners bind.
-    pub hosts: Mutex<BTreeMap<String, String>>,
-    nonces: Mutex<HashMap<String, i64>>,
-}
-
-impl Shared {
-    /// Shared state around the given engines.
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        clock: SharedClock,
-        manual: Option<Arc<ManualClock>>,
-        accounts: BTreeMap<String, Mutex<Engine>>,
-        credentials: Credentials,
-        seed: u64,
-        token_ttl_s: i64,
-        limiter: Limiter,
-    ) -> Self {
-        Self {
-            clock,
-            manual,
-            accounts,
-            credentials,
-            tokens: TokenIssuer::new(seed),
-            token_ttl_s,
-            faults: Faults::new(seed),
-            accounting: Accounting::default(),
-            limiter,
-            hosts: Mutex::new(BTreeMap::new()),
-            nonces: Mutex::new(HashMap::new()),
-        }
-    }
-}
+use super::auth::{AuthProblem, verify_oauth1};
+use super::faults::{Api, Decision};
+use crate::clock::wall_clock_ms;
+use crate::state::Shared;
 
 /// Which listener a request arrived on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -127,7 +127,7 @@ async fn oauth1_signatures_are_verified_and_bearer_tokens_work_where_documented(
         s.base("sentinel"),
         s.account
     );
-    let creds = liveperson_sim::server::Credentials::default().oauth2;
+    let creds = liveperson_sim::state::Credentials::default().oauth2;
     let tok: Value = s
         .http
         .post(&token_url)

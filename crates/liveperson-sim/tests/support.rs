@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use liveperson_sim::auth::{hmac_sha1_signature, signature_base_string};
-use liveperson_sim::server::Credentials;
+use liveperson_sim::state::Credentials;
 use liveperson_sim::{SimConfig, Simulator, start};
 use serde_json::Value;
 
