@@ -11,6 +11,8 @@ use liveperson_sim::{self as simulator, ClockMode, SimConfig, world::AccountSpec
 
 use crate::shutdown_signal;
 
+// `demo`: the simulator and the exporter in one process (a plain comment: clap would show a doc
+// comment in --help).
 #[derive(clap::Args)]
 pub struct DemoArgs {
     /// Address of the exporter's /metrics (any address, e.g. 0.0.0.0:9477 in a container); the
@@ -33,6 +35,7 @@ pub struct DemoArgs {
     otlp: bool,
 }
 
+// `simulate`: a simulated LivePerson on loopback.
 #[derive(clap::Args)]
 pub struct SimulateArgs {
     /// Address of the CSDS and admin listener; each service gets its own port on the same IP.
@@ -99,6 +102,7 @@ fn simulate_config(a: &SimulateArgs) -> anyhow::Result<SimConfig> {
     Ok(cfg)
 }
 
+/// Serves the simulator until SIGTERM or Ctrl-C, after printing its start line.
 pub async fn simulate(args: SimulateArgs) -> anyhow::Result<()> {
     let cfg = simulate_config(&args)?;
     let sim = simulator::start(cfg)
@@ -142,6 +146,8 @@ fn demo_otlp() -> anyhow::Result<liveperson_exporter::otlp::OtlpConfig> {
     Ok(otlp)
 }
 
+/// Runs the simulator and the exporter on its accounts until SIGTERM or Ctrl-C, after printing
+/// their URLs.
 pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let sim_args = SimulateArgs {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
