@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use liveperson_exporter::app;
 use liveperson_exporter::clock::SharedClock;
 use liveperson_exporter::collectors::{CollectCtx, plan};
-use liveperson_exporter::config::{Auth, Secret};
+use liveperson_exporter::config::Auth;
 use liveperson_exporter::liveperson::{AccountClient, LivePerson};
 use liveperson_exporter::scheduler::run_once;
 use liveperson_exporter::traffic::Traffic;
@@ -45,12 +45,12 @@ fn main() {
             &s.account_ids(),
             {
                 let k = &s.shared.credentials.oauth1;
-                Auth::OAuth1 {
-                    consumer_key: Secret::new(&k.consumer_key),
-                    consumer_secret: Secret::new(&k.consumer_secret),
-                    token: Secret::new(&k.token),
-                    token_secret: Secret::new(&k.token_secret),
-                }
+                Auth::oauth1(
+                    &k.consumer_key,
+                    &k.consumer_secret,
+                    &k.token,
+                    &k.token_secret,
+                )
             },
         );
         xc.http.requests_per_minute = 1_000_000;

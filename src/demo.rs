@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 use liveperson_exporter::app;
-use liveperson_exporter::config::{Auth, Secret};
+use liveperson_exporter::config::Auth;
 use liveperson_sim::{self as simulator, ClockMode, SimConfig, world::AccountSpec};
 
 use crate::shutdown_signal;
@@ -195,10 +195,10 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
 
 /// The simulator's OAuth 1.0a keys as exporter credentials.
 fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> Auth {
-    Auth::OAuth1 {
-        consumer_key: Secret::new(&keys.consumer_key),
-        consumer_secret: Secret::new(&keys.consumer_secret),
-        token: Secret::new(&keys.token),
-        token_secret: Secret::new(&keys.token_secret),
-    }
+    Auth::oauth1(
+        &keys.consumer_key,
+        &keys.consumer_secret,
+        &keys.token,
+        &keys.token_secret,
+    )
 }

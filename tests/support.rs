@@ -12,13 +12,13 @@ use serde_json::Value;
 
 /// The simulator's OAuth 1.0a keys as exporter credentials.
 pub fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> liveperson_exporter::config::Auth {
-    use liveperson_exporter::config::{Auth, Secret};
-    Auth::OAuth1 {
-        consumer_key: Secret::new(&keys.consumer_key),
-        consumer_secret: Secret::new(&keys.consumer_secret),
-        token: Secret::new(&keys.token),
-        token_secret: Secret::new(&keys.token_secret),
-    }
+    use liveperson_exporter::config::Auth;
+    Auth::oauth1(
+        &keys.consumer_key,
+        &keys.consumer_secret,
+        &keys.token,
+        &keys.token_secret,
+    )
 }
 
 /// The configuration `demo` runs, for `sim`, on a free loopback port.

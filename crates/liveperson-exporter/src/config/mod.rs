@@ -150,6 +150,23 @@ pub enum Auth {
     },
 }
 
+impl Auth {
+    /// OAuth 1.0a credentials from their four values.
+    pub fn oauth1(
+        consumer_key: &str,
+        consumer_secret: &str,
+        token: &str,
+        token_secret: &str,
+    ) -> Self {
+        Auth::OAuth1 {
+            consumer_key: Secret::new(consumer_key),
+            consumer_secret: Secret::new(consumer_secret),
+            token: Secret::new(token),
+            token_secret: Secret::new(token_secret),
+        }
+    }
+}
+
 /// One account.
 #[derive(Debug, Clone)]
 pub struct AccountConfig {
