@@ -9,6 +9,8 @@ mod catalogue;
 mod collectors;
 /// The golden exposition of `once`, byte for byte.
 mod golden;
+/// A hostile upstream cannot steer or swamp the client.
+mod hostile;
 /// LivePerson's documented example bodies through each model and mapping.
 mod mapping;
 /// OTLP push to real receivers, equal to `/metrics`.

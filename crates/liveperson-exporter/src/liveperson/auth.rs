@@ -77,6 +77,9 @@ pub struct TokenCache {
 const RENEW_MARGIN: Duration = Duration::from_secs(60);
 /// Assumed lifetime of a token that states none.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// The longest lifetime believed: a token that claims more is renewed after a day anyway, and a
+/// huge `expires_in` or `exp` cannot overflow the clock.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 impl TokenCache {
     /// A valid token: the cached one, or a new one from `fetch` (which returns the token response
@@ -94,16 +97,23 @@ impl TokenCache {
             return Ok(tok.clone());
         }
         let body = fetch().await?;
+        // serde's message may quote a value of the body, which may be the token: say where only.
         let parsed: TokenResponse =
             serde_json::from_slice(&body).map_err(|e| ApiError::Decode {
                 api: "sentinel",
-                detail: e.to_string(),
+                detail: format!(
+                    "not a token response (line {}, column {})",
+                    e.line(),
+                    e.column()
+                ),
             })?;
-        let lifetime =
-            lifetime(parsed.expires_in, &parsed.access_token).unwrap_or(DEFAULT_LIFETIME);
+        let lifetime = lifetime(parsed.expires_in, &parsed.access_token)
+            .unwrap_or(DEFAULT_LIFETIME)
+            .min(MAX_LIFETIME);
         let renew_in = lifetime.saturating_sub(RENEW_MARGIN).max(lifetime / 2);
         let token = Secret::new(parsed.access_token);
-        *cur = Some((token.clone(), Instant::now() + renew_in));
+        let now = Instant::now();
+        *cur = Some((token.clone(), now.checked_add(renew_in).unwrap_or(now)));
         Ok(token)
     }
 }
@@ -154,5 +164,36 @@ mod tests {
         assert_eq!(lifetime(None, &jwt), Some(Duration::from_secs(3600)));
         assert_eq!(lifetime(Some(60), &jwt), Some(Duration::from_secs(60)));
         assert_eq!(lifetime(None, "opaque"), None);
+    }
+
+    #[tokio::test]
+    async fn a_huge_lifetime_is_capped_and_a_bad_body_is_not_echoed() {
+        let cache = TokenCache::default();
+        let body = br#"{"access_token":"tok-1","expires_in":18446744073709551615}"#.to_vec();
+        let token = cache.get(false, || async { Ok(body) }).await.unwrap();
+        assert_eq!(token.expose(), "tok-1");
+        // Cached: no second fetch.
+        let again = cache
+            .get(false, || async {
+                Err(ApiError::Timeout { api: "sentinel" })
+            })
+            .await
+            .unwrap();
+        assert_eq!(again.expose(), "tok-1");
+        let huge_exp = format!(
+            "a.{}.c",
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{}}}"#, i64::MAX))
+        );
+        assert_eq!(
+            lifetime(None, &huge_exp).map(|l| l.min(MAX_LIFETIME)),
+            Some(MAX_LIFETIME)
+        );
+        let err = TokenCache::default()
+            .get(false, || async {
+                Ok(br#"{"access_token": 98765432}"#.to_vec())
+            })
+            .await
+            .unwrap_err();
+        assert!(!err.to_string().contains("98765432"), "{err}");
     }
 }

@@ -158,6 +158,8 @@ impl LivePerson {
             .timeout(cfg.request_timeout)
             .connect_timeout(cfg.request_timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("liveperson-exporter/", env!("CARGO_PKG_VERSION")))
+            // Go only where LivePerson says: a 3xx is an answer, never followed.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a TLS backend is compiled in");
         Self { http, cfg, traffic }
@@ -204,6 +206,24 @@ fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
         .parse::<u64>()
         .ok()
         .map(Duration::from_secs)
+}
+
+/// CSDS's answer for one service.
+#[derive(serde::Deserialize)]
+struct CsdsAnswer {
+    #[serde(rename = "baseURI")]
+    base_uri: Option<String>,
+}
+
+/// Whether a CSDS `baseURI` is only a host and an optional port, as LivePerson documents it: no
+/// scheme, path, query, fragment or user info that could send a signed request elsewhere.
+fn is_host_port(s: &str) -> bool {
+    let plain = !s
+        .chars()
+        .any(|c| c.is_whitespace() || "/?#@\\%".contains(c));
+    plain
+        && reqwest::Url::parse(&format!("http://{s}"))
+            .is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()))
 }
 
 /// A short, secret-free summary of an error body (LivePerson's `causes` or `message`).
@@ -292,12 +312,20 @@ impl AccountClient {
             if !resp.status().is_success() {
                 return Err(format!("HTTP {}", resp.status().as_u16()));
             }
-            let v: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
-            v["baseURI"]
-                .as_str()
+            let body = self
+                .read_capped("csds", resp)
+                .await
+                .map_err(|e| e.to_string())?;
+            let answer: CsdsAnswer = serde_json::from_slice(&body)
+                .map_err(|e| format!("not a CSDS answer (line {})", e.line()))?;
+            let host = answer
+                .base_uri
                 .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .ok_or_else(|| "no baseURI in the answer".to_string())
+                .ok_or_else(|| "no baseURI in the answer".to_string())?;
+            if !is_host_port(&host) {
+                return Err("baseURI is not a host[:port]".to_string());
+            }
+            Ok(host)
         }
         .await;
         self.lp
@@ -353,10 +381,7 @@ impl AccountClient {
                         status,
                     });
                 }
-                resp.bytes()
-                    .await
-                    .map(|b| b.to_vec())
-                    .map_err(|e| transport("sentinel", &e))
+                self.read_capped("sentinel", resp).await
             })
             .await?;
         Ok(format!("Bearer {}", token.expose()))
@@ -535,5 +560,35 @@ impl AccountClient {
     /// Performs `call` and decodes a 200 body as `T`.
     pub async fn json<T: DeserializeOwned>(&self, call: &Call) -> Result<T, ApiError> {
         self.send(call).await?.json(call.api)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_host_and_port_is_a_base_uri() {
+        for ok in [
+            "va.data.liveperson.net",
+            "127.0.0.1:8443",
+            "[::1]:80",
+            "host-1.example",
+        ] {
+            assert!(is_host_port(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "host/path",
+            "host:80/evil",
+            "host?x=1",
+            "host#f",
+            "user:pw@host",
+            "http://host",
+            "ho st",
+            "host:port",
+        ] {
+            assert!(!is_host_port(bad), "{bad}");
+        }
     }
 }
