@@ -56,6 +56,19 @@ impl Default for LogConfig {
     }
 }
 
+/// Whether `filter` is a log level or comma-separated `target=level` directives. A bare word that
+/// is not a level would be read as a target name and silence every other log line, so it is a
+/// problem here.
+fn is_log_filter(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+    let level = |l: &str| LEVELS.contains(&l.trim().to_ascii_lowercase().as_str());
+    !filter.trim().is_empty()
+        && filter.split(',').all(|d| match d.split_once('=') {
+            Some((target, l)) => !target.trim().is_empty() && level(l),
+            None => level(d),
+        })
+}
+
 /// Retry waits, LivePerson's documented policy by default.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
@@ -437,6 +450,13 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
         return (None, problems);
     };
     let log = typed::<LogConfig>(or_empty(top.log), "log", &mut problems).unwrap_or_default();
+    if !is_log_filter(&log.level) {
+        problems.add(
+            "log.level",
+            "must be a level (error, warn, info, debug, trace, off) or target=level directives, \
+             comma-separated",
+        );
+    }
     if !["text", "json"].contains(&log.format.as_str()) {
         problems.add("log.format", "must be text or json");
     }
@@ -492,4 +512,24 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
         accounts,
     };
     (Some(cfg), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_levels_and_directives_are_accepted_other_words_are_not() {
+        for ok in [
+            "info",
+            "DEBUG",
+            "warn,liveperson_exporter=debug",
+            "hyper=off, info",
+        ] {
+            assert!(is_log_filter(ok), "{ok}");
+        }
+        for bad in ["", "verbose", "info,loud", "x=verbose", "=debug"] {
+            assert!(!is_log_filter(bad), "{bad}");
+        }
+    }
 }
