@@ -9,6 +9,9 @@ mod binary;
 mod config;
 /// The dashboards: schema, house rules, every panel query against a real Prometheus.
 mod dashboards;
+/// The demo configuration for an in-process simulator (shared with the exporter's tests).
+#[path = "../crates/liveperson-exporter/tests/demo.rs"]
+mod demo;
 /// The Helm chart rendered, validated and hardened.
 mod helm;
 /// promtool and a real Prometheus read the exporter's output.

@@ -48,7 +48,7 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
     let mut sim_cfg = SimConfig::for_tests(41);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * 3_600_000);
     let sim = simulator::start(sim_cfg).await.unwrap();
-    let cfg = crate::support::demo_config(&sim);
+    let cfg = crate::demo::demo_config(&sim);
     let exporter = app::start(app::Checked::new(cfg).unwrap(), sim.shared.clock.clone())
         .await
         .unwrap();

@@ -1,5 +1,4 @@
-//! Helpers of the binary's tests: child processes (the demo binary, Prometheus) on loopback, and the
-//! demo configuration for an in-process simulator.
+//! Helpers of the binary's tests: child processes (the demo binary, Prometheus) on loopback.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -7,29 +6,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use liveperson_sim::Simulator;
 use serde_json::Value;
-
-/// The simulator's OAuth 1.0a keys as exporter credentials.
-pub fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> liveperson_exporter::config::Auth {
-    use liveperson_exporter::config::Auth;
-    Auth::oauth1(
-        &keys.consumer_key,
-        &keys.consumer_secret,
-        &keys.token,
-        &keys.token_secret,
-    )
-}
-
-/// The configuration `demo` runs, for `sim`, on a free loopback port.
-pub fn demo_config(sim: &Simulator) -> liveperson_exporter::config::Config {
-    liveperson_exporter::app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &sim.csds_url(),
-        &sim.account_ids(),
-        oauth1(&sim.shared.credentials.oauth1),
-    )
-}
 
 /// A child process (a test's server) killed when dropped.
 pub struct KillOnDrop(pub Child);

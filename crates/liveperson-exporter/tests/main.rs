@@ -7,6 +7,8 @@ mod architecture;
 mod catalogue;
 /// Each collector against the simulator's ground truth.
 mod collectors;
+/// The demo configuration for an in-process simulator.
+mod demo;
 /// The golden exposition of `once`, byte for byte.
 mod golden;
 /// A hostile upstream cannot steer or swamp the client.

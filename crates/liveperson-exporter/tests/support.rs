@@ -13,26 +13,7 @@ pub async fn start_sim(cfg: SimConfig) -> Simulator {
     liveperson_sim::start(cfg).await.expect("simulator starts")
 }
 
-/// The simulator's OAuth 1.0a keys as exporter credentials.
-pub fn oauth1(keys: &liveperson_sim::auth::OAuth1Keys) -> liveperson_exporter::config::Auth {
-    use liveperson_exporter::config::Auth;
-    Auth::oauth1(
-        &keys.consumer_key,
-        &keys.consumer_secret,
-        &keys.token,
-        &keys.token_secret,
-    )
-}
-
-/// The configuration `demo` runs, for `sim`, on a free loopback port.
-pub fn demo_config(sim: &Simulator) -> liveperson_exporter::config::Config {
-    liveperson_exporter::app::demo_config(
-        "127.0.0.1:0".parse().unwrap(),
-        &sim.csds_url(),
-        &sim.account_ids(),
-        oauth1(&sim.shared.credentials.oauth1),
-    )
-}
+use crate::demo::demo_config;
 
 /// The demo configuration for `sim`, with retry waits and rate limits fit for tests.
 pub fn exporter_config(sim: &Simulator) -> liveperson_exporter::config::Config {

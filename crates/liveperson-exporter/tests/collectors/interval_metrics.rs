@@ -210,7 +210,7 @@ async fn each_run_makes_the_fewest_requests_the_paging_allows() {
     let mut sim_cfg = SimConfig::for_tests(72);
     sim_cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 12 * 60 * MINUTE + 3 * MINUTE);
     let s = simulator::start(sim_cfg).await.unwrap();
-    let mut cfg = crate::support::demo_config(&s);
+    let mut cfg = crate::demo::demo_config(&s);
     cfg.http.requests_per_minute = 1_000_000;
     let c = cfg.accounts[0]
         .collectors

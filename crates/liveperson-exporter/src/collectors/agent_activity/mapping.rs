@@ -72,30 +72,25 @@ impl Replay {
             .or_default() += v;
     }
 
-    fn who(&self, agent: &str, a: &AgentState) -> String {
-        if self.by_group {
-            a.group.clone()
-        } else {
-            agent.to_string()
-        }
+    /// The series an agent's counts go to: the agent, or its group.
+    fn who(&self, agent: &str, group: &str) -> String {
+        if self.by_group { group } else { agent }.to_string()
     }
 
     /// Closes the agent's open state at `at`, adding its time.
     fn accrue(&mut self, agent: &str, at: EpochMs) {
-        let Some(a) = self.agents.get(agent) else {
-            return;
-        };
-        let who = self.who(agent, a);
         let Some(a) = self.agents.get_mut(agent) else {
             return;
         };
-        if let Some(((state, reason), since)) = a.open.as_mut()
-            && at > *since
-        {
-            let (state, reason, ms) = (*state, reason.clone(), at - *since);
-            *since = at;
-            self.bump(&who, Counter::State, state, &reason, ms as f64 / 1000.0);
-        }
+        let Some(((state, reason), since)) = a.open.as_mut().filter(|(_, since)| at > *since)
+        else {
+            return;
+        };
+        let (state, reason, ms) = (*state, reason.clone(), at - *since);
+        *since = at;
+        let group = a.group.clone();
+        let who = self.who(agent, &group);
+        self.bump(&who, Counter::State, state, &reason, ms as f64 / 1000.0);
     }
 
     /// Every agent's open state accrues up to `to` (a window's end: no record before it is
@@ -132,11 +127,8 @@ impl Replay {
                 .unwrap_or_else(|| "-1".into());
             a.login = r.login.clone().unwrap_or_default();
             a.name = r.name.clone().unwrap_or_default();
-            let who = if self.by_group {
-                a.group.clone()
-            } else {
-                agent.clone()
-            };
+            let group = a.group.clone();
+            let who = self.who(&agent, &group);
             match r.status_type {
                 3 => self.bump(&who, Counter::Logins, "", "", 1.0),
                 4 => {
