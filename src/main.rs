@@ -69,9 +69,24 @@ fn init_logs(log: &config::LogConfig) {
     } else {
         builder.init();
     }
+    // A panicking collector run is caught and reported as `error_type="internal"`; its panic goes
+    // to the log once, in the log's format, instead of raw to stderr.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info.location().map(|l| l.to_string()).unwrap_or_default();
+        tracing::error!(at = %at, "panic: {message}");
+    }));
 }
 
 async fn run(checked: app::Checked, clock: SharedClock) -> anyhow::Result<()> {
+    for c in checked.cautions() {
+        tracing::warn!(key = %c.path, "{}", c.message);
+    }
     let cfg = checked.config();
     let accounts: Vec<String> = cfg.accounts.iter().map(|a| a.id.clone()).collect();
     tracing::info!(
@@ -118,6 +133,9 @@ fn main() -> ExitCode {
         Command::CheckConfig(a) => {
             return match load(&a) {
                 Ok(checked) => {
+                    for c in checked.cautions() {
+                        eprintln!("caution: {c}");
+                    }
                     let cfg = checked.config();
                     if cfg.shard.count > 1 {
                         let ids: Vec<&str> = cfg.accounts.iter().map(|a| a.id.as_str()).collect();

@@ -1,5 +1,6 @@
-//! `check-config` on the shipped example and on every fixture: ok files pass, each bad file exits 2
-//! naming the key paths its `# expect:` lines list, and the environment overrides the file.
+//! `check-config` on the shipped example and on every fixture: ok files pass with exactly the
+//! cautions their `# caution:` lines list, each bad file exits 2 naming the key paths its
+//! `# expect:` lines list, and the environment overrides the file.
 
 use std::path::Path;
 use std::process::Command;
@@ -27,6 +28,10 @@ fn the_documented_example_loads() {
     let example = root().join("config/example.yaml");
     let (code, out) = check(&example, &[]);
     assert_eq!(code, 0, "{out}");
+    assert!(
+        !out.contains("caution"),
+        "the example's timeouts fit the retry waits: {out}"
+    );
     for secret in [
         "your-app-secret",
         "your-access-token",
@@ -61,9 +66,22 @@ fn every_fixture_passes_or_names_its_keys() {
             .lines()
             .filter_map(|l| l.strip_prefix("# expect: "))
             .collect();
+        let cautions: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# caution: "))
+            .collect();
         let (code, out) = check(&path, &[]);
         if name.starts_with("ok-") {
             assert_eq!(code, 0, "{name}: {out}");
+            let printed: Vec<&str> = out
+                .lines()
+                .filter_map(|l| l.strip_prefix("caution: "))
+                .map(|l| l.split(": ").next().unwrap_or(l))
+                .collect();
+            assert_eq!(
+                printed, cautions,
+                "{name}: exactly the listed cautions:\n{out}"
+            );
         } else {
             assert!(name.starts_with("bad-"), "fixtures are named ok-* or bad-*");
             assert!(!expected.is_empty(), "{name} lists its expected keys");

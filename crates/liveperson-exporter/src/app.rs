@@ -38,6 +38,31 @@ impl Checked {
     pub fn config(&self) -> &Config {
         &self.config
     }
+
+    /// Settings that work but cost information: a collector timeout that LivePerson's retry waits
+    /// (`http.retry`) do not fit in. Such a run stops retrying early and fails with the cause it
+    /// was retrying, where a longer timeout would have ridden the outage out.
+    pub fn cautions(&self) -> Vec<Problem> {
+        let retry = &self.config.http.retry;
+        let chain = retry.server_error_waits.iter().sum::<std::time::Duration>()
+            + retry.rate_limited_wait * retry.rate_limited_retries;
+        self.planned
+            .iter()
+            .filter(|p| p.built.schedule.timeout <= chain)
+            .map(|p| Problem {
+                path: crate::config::join(
+                    &crate::config::join(&self.config.accounts[p.account].path, "collectors"),
+                    &format!("{}.timeout", p.entry.name),
+                ),
+                message: format!(
+                    "{:?} does not fit the retry waits of http.retry.server_error_waits and \
+                     http.retry.rate_limited_wait x rate_limited_retries ({chain:?} in all): \
+                     retries that would outlast the run are skipped",
+                    p.built.schedule.timeout
+                ),
+            })
+            .collect()
+    }
 }
 
 /// The one door to a checked configuration: loads the file and the environment and plans every

@@ -25,6 +25,8 @@ pub enum ErrorType {
     ServerError,
     /// Another 4xx.
     BadRequest,
+    /// A 3xx, not followed.
+    Redirect,
     /// A request or the whole run took too long.
     Timeout,
     /// The connection failed or broke off.
@@ -35,7 +37,7 @@ pub enum ErrorType {
     TooLarge,
     /// CSDS did not name the service's domain.
     Csds,
-    /// A bug in the exporter.
+    /// A bug in the exporter (a run that panicked, or emitted what it did not declare).
     Internal,
 }
 
@@ -65,6 +67,7 @@ mod tests {
                 "rate_limited",
                 "server_error",
                 "bad_request",
+                "redirect",
                 "timeout",
                 "connection",
                 "decode",

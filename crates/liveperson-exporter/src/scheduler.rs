@@ -6,28 +6,38 @@
 //! interval, at most 5 s), so collectors do not hit LivePerson in lockstep, and restarts keep the
 //! same spread.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
 
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::SharedClock;
 use crate::collectors::{CollectCtx, CollectError, Collector, Schedule};
-use crate::liveperson::AccountClient;
+use crate::liveperson::{AccountClient, run_scope};
 use crate::metrics::snapshot::Snapshot;
 use crate::store::Store;
 
-/// Runs `collector` once with `timeout` (real time: it bounds waiting on the network).
+/// Runs `collector` once with `timeout` (real time: it bounds waiting on the network). A run cut
+/// off by the timeout reports the cause it was retrying; a run that panics is an internal error
+/// and the collector stays scheduled (the panic is logged by the panic hook, once).
 pub async fn run_once(
     collector: &mut dyn Collector,
     ctx: &CollectCtx,
     timeout: Duration,
 ) -> (Result<Arc<Snapshot>, CollectError>, Duration) {
     let started = Instant::now();
-    let result = match tokio::time::timeout(timeout, collector.collect(ctx)).await {
-        Ok(r) => r,
-        Err(_) => Err(CollectError::RunTimeout(timeout)),
+    let run = AssertUnwindSafe(collector.collect(ctx)).catch_unwind();
+    let result = match run_scope::within(timeout, run).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(_panic)) => Err(CollectError::Panicked),
+        Err(cut) => Err(CollectError::RunTimeout {
+            after: timeout,
+            cause: cut.cause,
+        }),
     };
     (result, started.elapsed())
 }

@@ -141,6 +141,6 @@ async fn an_endless_csds_body_is_cut_at_the_cap() {
 #[tokio::test]
 async fn a_redirect_is_never_followed() {
     let f = fake(Csds::Plain).await;
-    assert_eq!(kmm_error(&f).await, "bad_request");
+    assert_eq!(kmm_error(&f).await, "redirect");
     assert_eq!(f.followed.load(Ordering::SeqCst), 0);
 }

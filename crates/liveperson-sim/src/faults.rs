@@ -113,6 +113,12 @@ pub struct FaultSpec {
     pub empty_pages: bool,
     /// Every request answered 503 (the service is down).
     pub down: bool,
+    /// interval-metrics: page with `limit`/`offset` and `refs.next`, without `nextPageKey`, as the
+    /// docs' own example does.
+    pub offset_paging: bool,
+    /// interval-metrics: read `to` as exclusive (intervals that start before it), the other
+    /// possible reading of the docs.
+    pub to_exclusive: bool,
 }
 
 /// What to do with one request.
@@ -132,6 +138,10 @@ pub struct Decision {
     pub force_202: bool,
     /// interval-metrics: insert empty pages.
     pub empty_pages: bool,
+    /// interval-metrics: page by `limit`/`offset`.
+    pub offset_paging: bool,
+    /// interval-metrics: `to` is exclusive.
+    pub to_exclusive: bool,
 }
 
 /// Runtime fault configuration of every API.
@@ -186,6 +196,8 @@ impl Faults {
         let mut d = Decision {
             latency: Duration::from_millis(s.latency_ms),
             empty_pages: s.empty_pages,
+            offset_paging: s.offset_paging,
+            to_exclusive: s.to_exclusive,
             retry_after_s: s.retry_after_s,
             ..Decision::default()
         };

@@ -23,12 +23,20 @@ pub enum CollectError {
     /// A LivePerson call failed.
     #[error(transparent)]
     Api(#[from] ApiError),
-    /// The run took longer than its timeout.
-    #[error("the run timed out after {0:?}")]
-    RunTimeout(Duration),
+    /// The run took longer than its timeout, possibly while retrying a failed call.
+    #[error("the run timed out after {after:?}{}", cause.as_ref().map(|c| format!(" while retrying: {c}")).unwrap_or_default())]
+    RunTimeout {
+        /// The timeout.
+        after: Duration,
+        /// What the run was retrying when it was cut off.
+        cause: Option<ApiError>,
+    },
     /// The collector tried to emit something it did not declare (a bug).
     #[error("internal: {0}")]
     Emit(#[from] EmitError),
+    /// The run panicked (a bug; the panic itself is in the log).
+    #[error("internal: the run panicked")]
+    Panicked,
 }
 
 impl CollectError {
@@ -36,8 +44,10 @@ impl CollectError {
     pub fn error_type(&self) -> ErrorType {
         match self {
             CollectError::Api(e) => e.error_type(),
-            CollectError::RunTimeout(_) => ErrorType::Timeout,
-            CollectError::Emit(_) => ErrorType::Internal,
+            CollectError::RunTimeout { cause, .. } => cause
+                .as_ref()
+                .map_or(ErrorType::Timeout, ApiError::error_type),
+            CollectError::Emit(_) | CollectError::Panicked => ErrorType::Internal,
         }
     }
 }

@@ -38,6 +38,14 @@ pub enum ApiError {
         /// LivePerson's `causes`/`message`, shortened.
         detail: String,
     },
+    /// A 3xx: LivePerson's APIs do not redirect, so it is never followed.
+    #[error("{api}: redirect (HTTP {status}) not followed")]
+    Redirect {
+        /// API name.
+        api: &'static str,
+        /// Status code.
+        status: u16,
+    },
     /// No answer within the request timeout.
     #[error("{api}: timed out")]
     Timeout {
@@ -92,6 +100,7 @@ impl ApiError {
             ApiError::RateLimited { .. } => ErrorType::RateLimited,
             ApiError::Server { .. } => ErrorType::ServerError,
             ApiError::Client { .. } => ErrorType::BadRequest,
+            ApiError::Redirect { .. } => ErrorType::Redirect,
             ApiError::Timeout { .. } => ErrorType::Timeout,
             ApiError::Connect { .. } => ErrorType::Connection,
             ApiError::Decode { .. } => ErrorType::Decode,

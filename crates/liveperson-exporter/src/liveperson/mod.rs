@@ -8,12 +8,13 @@
 //! - OAuth 1.0a signs every call; OAuth 2.0 accounts send a Sentinel bearer token to the APIs whose
 //!   docs allow it (refreshed once on a 401) and cannot call the others.
 //! - Retries (backon): 4xx never; 429 after `Retry-After` or at least `rate_limited_wait`, and the
-//!   account and service slow down (each 429 doubles a spacing between requests that successes
-//!   shrink again); 5xx, timeouts and broken connections at `server_error_waits` (5, 10, 15 s).
+//!   account and service slow down (each 429 doubles a spacing between requests that decays with
+//!   time and shrinks with successes); 5xx, timeouts and broken connections at `server_error_waits` (5, 10, 15 s).
 //! - Each account and service has a concurrency bound and a requests-per-minute quota (governor).
 
 pub mod auth;
 pub mod error;
+pub mod run_scope;
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -72,47 +73,99 @@ impl Answer {
     }
 }
 
-/// Spacing between request starts that grows on 429 and shrinks on success.
+/// Spacing between request starts of one account and service, which LivePerson's 429s widen.
+///
+/// Each 429 doubles the spacing (from 250 ms, at most 10 s); it halves every
+/// [`Pacer::HALF_LIFE`] without a 429, and each success shrinks it by a quarter, so pacing
+/// recovers with time even when nothing gets through. A start is claimed only at the moment the
+/// request goes out, never reserved ahead: a waiting run that is cancelled or times out leaves no
+/// slot behind that would push later requests back.
+///
+/// It runs on tokio's clock, so tests can pause time.
 #[derive(Debug)]
 struct Pacer {
-    state: Mutex<(Duration, Instant)>,
+    state: Mutex<PacerState>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct PacerState {
+    /// Spacing as of `since`.
+    spacing: Duration,
+    /// When `spacing` was last set.
+    since: tokio::time::Instant,
+    /// When the last request went out.
+    last_start: Option<tokio::time::Instant>,
+}
+
+impl PacerState {
+    /// The spacing at `now`, decayed since it was set.
+    fn spacing_at(&self, now: tokio::time::Instant) -> Duration {
+        let halvings = now.saturating_duration_since(self.since).as_secs_f64()
+            / Pacer::HALF_LIFE.as_secs_f64();
+        let s = self.spacing.mul_f64(0.5f64.powf(halvings.min(64.0)));
+        if s < Pacer::NEGLIGIBLE {
+            Duration::ZERO
+        } else {
+            s
+        }
+    }
+
+    fn set(&mut self, spacing: Duration, now: tokio::time::Instant) {
+        self.spacing = spacing;
+        self.since = now;
+    }
 }
 
 impl Pacer {
     const MIN_STEP: Duration = Duration::from_millis(250);
     const MAX: Duration = Duration::from_secs(10);
+    const HALF_LIFE: Duration = Duration::from_secs(10);
+    const NEGLIGIBLE: Duration = Duration::from_millis(20);
 
     fn new() -> Self {
         Self {
-            state: Mutex::new((Duration::ZERO, Instant::now())),
+            state: Mutex::new(PacerState {
+                spacing: Duration::ZERO,
+                since: tokio::time::Instant::now(),
+                last_start: None,
+            }),
         }
     }
 
-    /// Reserves the next start time and returns it.
-    fn next_start(&self) -> Instant {
-        let mut s = self.state.lock();
-        let start = s.1.max(Instant::now());
-        s.1 = start + s.0;
-        start
+    /// Waits until a request may start and claims that start.
+    async fn start(&self) {
+        loop {
+            let due = {
+                let mut s = self.state.lock();
+                let now = tokio::time::Instant::now();
+                let due = s.last_start.map_or(now, |last| last + s.spacing_at(now));
+                if due <= now {
+                    s.last_start = Some(now);
+                    return;
+                }
+                due
+            };
+            tokio::time::sleep_until(due).await;
+        }
     }
 
     fn rate_limited(&self) {
         let mut s = self.state.lock();
-        s.0 = (s.0 * 2).max(Self::MIN_STEP).min(Self::MAX);
+        let now = tokio::time::Instant::now();
+        let doubled = (s.spacing_at(now) * 2).clamp(Self::MIN_STEP, Self::MAX);
+        s.set(doubled, now);
     }
 
     fn succeeded(&self) {
         let mut s = self.state.lock();
-        s.0 = if s.0 < Duration::from_millis(20) {
-            Duration::ZERO
-        } else {
-            s.0 * 3 / 4
-        };
+        let now = tokio::time::Instant::now();
+        let shrunk = s.spacing_at(now) * 3 / 4;
+        s.set(shrunk, now);
     }
 
     /// The current spacing (for tests and the landing page).
     fn spacing(&self) -> Duration {
-        self.state.lock().0
+        self.state.lock().spacing_at(tokio::time::Instant::now())
     }
 }
 
@@ -309,6 +362,12 @@ impl AccountClient {
                 resp.as_ref().ok().map(|r| r.status().as_u16()),
             );
             let resp = resp?;
+            if resp.status().is_redirection() {
+                return Err(format!(
+                    "redirect (HTTP {}) not followed",
+                    resp.status().as_u16()
+                ));
+            }
             if !resp.status().is_success() {
                 return Err(format!("HTTP {}", resp.status().as_u16()));
             }
@@ -375,6 +434,12 @@ impl AccountClient {
                 self.lp
                     .traffic
                     .request(&self.account.id, "sentinel", Some(status));
+                if (300..400).contains(&status) {
+                    return Err(ApiError::Redirect {
+                        api: "sentinel",
+                        status,
+                    });
+                }
                 if status != 200 {
                     return Err(ApiError::Auth {
                         api: "sentinel",
@@ -439,7 +504,7 @@ impl AccountClient {
         let lane = self.lane(service);
         let _permit = lane.concurrency.acquire().await.expect("never closed");
         lane.quota.until_ready().await;
-        tokio::time::sleep_until(lane.pacer.next_start().into()).await;
+        lane.pacer.start().await;
         let mut refreshed = false;
         loop {
             let auth = self
@@ -500,6 +565,12 @@ impl AccountClient {
                     lane.pacer.rate_limited();
                     return Err(Attempt::RateLimited(retry_after(&resp)));
                 }
+                s if s.is_redirection() => {
+                    return Err(Attempt::Final(ApiError::Redirect {
+                        api: call.api,
+                        status: s.as_u16(),
+                    }));
+                }
                 s if s.is_server_error() => {
                     return Err(Attempt::Transient(ApiError::Server {
                         api: call.api,
@@ -545,7 +616,14 @@ impl AccountClient {
                     }
                     _ => None,
                 };
+                let cause = match a {
+                    Attempt::Transient(e) | Attempt::Final(e) => e.clone(),
+                    Attempt::RateLimited(_) => ApiError::RateLimited { api: call.api },
+                };
+                // A wait the run cannot outlast ends the retries now, with their cause.
+                let wait = wait.filter(|w| run_scope::remaining().is_none_or(|left| *w < left));
                 if wait.is_some() {
+                    run_scope::retrying(&cause);
                     self.lp.traffic.retry(&self.account.id, call.api);
                 }
                 wait
@@ -566,6 +644,36 @@ impl AccountClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn pacing_decays_with_time_and_a_cancelled_wait_keeps_no_slot() {
+        let p = Pacer::new();
+        for _ in 0..8 {
+            p.rate_limited();
+        }
+        assert_eq!(p.spacing(), Pacer::MAX);
+        // Without any success, the spacing halves every half-life.
+        tokio::time::advance(Pacer::HALF_LIFE).await;
+        assert_eq!(p.spacing(), Pacer::MAX / 2);
+        tokio::time::advance(Pacer::HALF_LIFE * 10).await;
+        assert_eq!(p.spacing(), Duration::ZERO);
+
+        for _ in 0..8 {
+            p.rate_limited();
+        }
+        p.start().await;
+        // Many runs start waiting and give up: none of them moves the next start back.
+        for _ in 0..20 {
+            let _ = tokio::time::timeout(Duration::from_millis(100), p.start()).await;
+        }
+        let before = tokio::time::Instant::now();
+        p.start().await;
+        assert!(
+            before.elapsed() < Pacer::MAX,
+            "waited {:?} after cancelled waits",
+            before.elapsed()
+        );
+    }
 
     #[test]
     fn only_a_host_and_port_is_a_base_uri() {

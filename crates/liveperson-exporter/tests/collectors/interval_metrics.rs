@@ -1,6 +1,6 @@
 //! The interval_metrics collector against the simulator on a manual clock, over 6+ simulated hours
-//! with faults: 202s, empty intermediate pages, 429s, 5xx, malformed JSON, timeouts and a delayed
-//! run. Its counters equal the ground truth of exactly the counted intervals, for both models.
+//! with faults: 202s, empty intermediate pages, 429s, 5xx, malformed JSON, timeouts, `limit`/`offset`
+//! paging, `to` read as exclusive, and a delayed run. Its counters equal the ground truth of exactly the counted intervals, for both models.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -76,6 +76,15 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
             },
             6 => FaultSpec {
                 force_202_next: 1,
+                ..FaultSpec::default()
+            },
+            // The docs' other paging form, and the other reading of `to`: same counts.
+            7 => FaultSpec {
+                offset_paging: true,
+                ..FaultSpec::default()
+            },
+            8 => FaultSpec {
+                to_exclusive: true,
                 ..FaultSpec::default()
             },
             _ => FaultSpec::default(),

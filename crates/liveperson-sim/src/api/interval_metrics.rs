@@ -211,12 +211,12 @@ fn parse(ctx: &Ctx<'_>) -> Result<Query, Vec<String>> {
 type RowKey = (EpochMs, Option<i64>, Option<i64>, Option<i64>);
 
 /// The starts of the selected intervals that have begun by `now`.
-fn interval_starts(q: &Query, now: EpochMs) -> Vec<EpochMs> {
+fn interval_starts(q: &Query, now: EpochMs, to_exclusive: bool) -> Vec<EpochMs> {
     let d = q.duration_min * 60_000;
     let first = q.from - q.from.rem_euclid(d);
     (0..)
         .map(|i| first + i * d)
-        .take_while(|&s| s <= q.to && s <= now)
+        .take_while(|&s| (s < q.to || (s == q.to && !to_exclusive)) && s <= now)
         .collect()
 }
 
@@ -346,9 +346,12 @@ fn in_progress(ctx: &Ctx<'_>, q: &Query, starts: &[EpochMs]) -> Option<Value> {
 /// `GET /api/account/{a}/interval-metrics`.
 pub fn interval_metrics(ctx: &Ctx<'_>) -> Reply {
     let q = parse(ctx)?;
-    let starts = interval_starts(&q, ctx.now);
+    let starts = interval_starts(&q, ctx.now, ctx.faults.to_exclusive);
     if let Some(body) = in_progress(ctx, &q, &starts) {
         return Ok((202, body));
+    }
+    if ctx.faults.offset_paging {
+        return Ok((200, offset_page(ctx, &q, &starts)));
     }
     let start = q.cursor.unwrap_or(Cursor {
         scan_from: starts.first().copied().unwrap_or(q.from),
@@ -433,6 +436,41 @@ pub fn interval_metrics(ctx: &Ctx<'_>) -> Reply {
             "intervals": intervals,
         }),
     ))
+}
+
+/// A page as the docs' example pages: `limit` and `offset` (query parameters; `limit` defaults to
+/// `pageSize`, and `offset` to 0),
+/// `refs.next` with the next offset while rows remain, and no `nextPageKey`.
+fn offset_page(ctx: &Ctx<'_>, q: &Query, starts: &[EpochMs]) -> Value {
+    let number = |name: &str, default: usize| {
+        ctx.params
+            .get(name)
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(default)
+    };
+    let limit = number("limit", q.page_size).clamp(1, 500);
+    let offset = number("offset", 0);
+    let all = rows(ctx, q, starts);
+    let page = all.get(offset..).unwrap_or_default();
+    let page = &page[..page.len().min(limit)];
+    let link = |offset: usize| {
+        let set = [("limit", limit.to_string()), ("offset", offset.to_string())];
+        format!("{}?{}", ctx.path, query_with(ctx, &["pageKey"], &set))
+    };
+    let mut refs = Map::new();
+    refs.insert("current".into(), json!(link(offset)));
+    if offset + page.len() < all.len() {
+        refs.insert("next".into(), json!(link(offset + limit)));
+    }
+    let intervals: Vec<Value> = page.iter().map(|(k, c)| render_row(ctx, q, k, c)).collect();
+    json!({
+        "metadata": {
+            "timeframe": timeframe(q.from, q.to),
+            "paging": {"limit": limit, "offset": offset, "refs": refs},
+            "count": intervals.len(),
+        },
+        "intervals": intervals,
+    })
 }
 
 /// The fewest requests the simulator's paging allows for one query (grouping, 15-minute

@@ -3,8 +3,9 @@
 //!
 //! Per grouping, the watermark is the start of the first interval not counted yet. Each run asks for
 //! the intervals from the watermark to the last one that has ended, in windows of at most a day
-//! (the API's limit), for every configured handle-time model, following `nextPageKey` until it and
-//! `refs.next` are both absent (pages may be empty in between). A 202 lists each interval's status:
+//! (the API's limit), for every configured handle-time model, following `nextPageKey` (or the
+//! `offset` of `refs.next`) until both are absent (pages may be empty in between). A first run with
+//! nothing finished yet still asks for the last finished interval, so broken credentials show. A 202 lists each interval's status:
 //! the window then shrinks to the intervals before the first one not `Done`, and the rest waits for
 //! a later run. Only when every model's pages of a window have arrived are they added and the
 //! watermark moved, so each (interval, grouping key, model) is counted exactly once.
@@ -135,6 +136,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             settle_ms: s.settle_delay.as_millis() as i64,
             page_size: s.page_size,
             totals: Totals::default(),
+            answered: false,
         }),
     })
 }
@@ -153,6 +155,32 @@ struct IntervalMetrics {
     settle_ms: i64,
     page_size: u32,
     totals: Totals,
+    /// Whether LivePerson has answered a call yet (credentials and access work).
+    answered: bool,
+}
+
+/// Which page to ask for next.
+enum NextPage {
+    First,
+    /// `pageKey` from `nextPageKey`.
+    Key(String),
+    /// `offset` and `limit` from `refs.next`.
+    Offset {
+        offset: u64,
+        limit: Option<u64>,
+    },
+}
+
+/// The `offset` and `limit` of a `refs.next` link (a path with a query, or a full URL).
+fn offset_of(link: &Value) -> Option<(u64, Option<u64>)> {
+    let base = reqwest::Url::parse("http://liveperson.invalid/").ok()?;
+    let url = base.join(link.as_str()?).ok()?;
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+    };
+    Some((param("offset")?, param("limit")))
 }
 
 /// A window's answer for one model: its rows, or the start of the first interval not done.
@@ -171,6 +199,12 @@ fn floor_q(t: EpochMs) -> EpochMs {
 
 impl IntervalMetrics {
     /// One model's rows for the intervals starting in `[from, to]`, following every page.
+    ///
+    /// LivePerson documents `toL` as inclusive; it is sent as the last millisecond before the
+    /// interval after `to`, which selects the same intervals if it is read as exclusive, and is
+    /// never a zero-width window. Rows are filtered to the window again when they are added.
+    /// Pages are followed by `nextPageKey`, or, as the docs' own example pages, by the `offset`
+    /// and `limit` of `refs.next`.
     async fn fetch(
         &self,
         ctx: &CollectCtx,
@@ -189,20 +223,25 @@ impl IntervalMetrics {
             metrics.push_str(",arrivals,closedConversations");
         }
         let mut rows = Vec::new();
-        let mut key: Option<String> = None;
+        let mut next = NextPage::First;
         loop {
             let mut query = vec![
                 ("v".to_string(), "1".to_string()),
                 ("source".to_string(), "lp_exporter".to_string()),
                 ("fromL".to_string(), from.to_string()),
-                ("toL".to_string(), to.to_string()),
+                ("toL".to_string(), (to + QUARTER - 1).to_string()),
                 ("handleTimeModel".to_string(), model.to_string()),
                 ("metrics".to_string(), metrics.clone()),
                 ("grouping".to_string(), g.api_value().to_string()),
                 ("pageSize".to_string(), self.page_size.to_string()),
             ];
-            if let Some(k) = &key {
-                query.push(("pageKey".to_string(), k.clone()));
+            match &next {
+                NextPage::First => {}
+                NextPage::Key(k) => query.push(("pageKey".to_string(), k.clone())),
+                NextPage::Offset { offset, limit } => {
+                    query.push(("offset".to_string(), offset.to_string()));
+                    query.extend(limit.map(|l| ("limit".to_string(), l.to_string())));
+                }
             }
             let call = Call {
                 api: "interval_metrics",
@@ -228,19 +267,25 @@ impl IntervalMetrics {
             }
             let page: Page = answer.json(call.api)?;
             rows.extend(page.intervals);
-            let next = page.metadata.paging.next_page_key;
-            let has_next_ref = page.metadata.paging.refs.contains_key("next");
-            match next {
-                Some(k) => key = Some(k),
-                None if has_next_ref => {
-                    return Err(ApiError::Decode {
-                        api: call.api,
-                        detail: "refs.next without nextPageKey".into(),
-                    }
-                    .into());
+            let paging = page.metadata.paging;
+            next = match (paging.next_page_key, paging.refs.get("next")) {
+                (Some(k), _) => NextPage::Key(k),
+                (None, None) => return Ok(Fetched::Rows(rows)),
+                (None, Some(link)) => {
+                    let after = match next {
+                        NextPage::Offset { offset, .. } => Some(offset),
+                        _ => None,
+                    };
+                    offset_of(link)
+                        .filter(|(o, _)| after.is_none_or(|a| *o > a))
+                        .map(|(offset, limit)| NextPage::Offset { offset, limit })
+                        .ok_or_else(|| ApiError::Decode {
+                            api: call.api,
+                            detail: "refs.next with neither nextPageKey nor a growing offset"
+                                .into(),
+                        })?
                 }
-                None => return Ok(Fetched::Rows(rows)),
-            }
+            };
         }
     }
 
@@ -289,6 +334,7 @@ impl IntervalMetrics {
                 }
                 break answers;
             };
+            self.answered = true;
             for (m, first, rows) in answers {
                 self.totals.add(account, g, (m, first), (from, to), &rows);
             }
@@ -303,6 +349,17 @@ impl IntervalMetrics {
         let now = ctx.now();
         for i in 0..self.groupings.len() {
             self.count_grouping(ctx, &account, i, now).await?;
+        }
+        if !self.answered {
+            // The first run without backfill has nothing finished to count; it still asks for
+            // the last finished interval (and drops it), so wrong credentials or a missing
+            // permission show at once instead of as a false `up 1`.
+            let last = floor_q(now - self.settle_ms) - QUARTER;
+            if let (Some(g), Some(m)) = (self.groupings.first(), self.models.first()) {
+                self.fetch(ctx, &account, g.grouping, (m, true), (last, last))
+                    .await?;
+            }
+            self.answered = true;
         }
         let mut b = SnapshotBuilder::new(specs::ALL);
         self.totals.emit(&mut b)?;

@@ -30,7 +30,7 @@ pub static ENTRY: Entry = Entry {
 
 collector_settings! {
     /// Config section `collectors.messaging_queue_health`.
-    struct Settings (interval: Duration::from_secs(30), timeout: Duration::from_secs(25)) {}
+    struct Settings (interval: Duration::from_secs(30), timeout: Duration::from_secs(40)) {}
     defaults {}
 }
 

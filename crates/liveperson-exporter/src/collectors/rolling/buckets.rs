@@ -7,7 +7,8 @@
 //! `now - settle_delay`, rounded down to 5 minutes; then the watermark moves there. A run that fails
 //! counts nothing and moves nothing, so the next run asks for the same buckets again.
 //!
-//! The first run only sets the watermark (or, with `backfill`, sets it that far back). A gap longer
+//! The first run only sets the watermark (or, with `backfill`, sets it that far back); the
+//! collector still makes one call then, so broken credentials show at once. A gap longer
 //! than the API's 24-hour window cannot be asked for: its oldest buckets are skipped, logged and
 //! reported by the caller.
 

@@ -110,6 +110,7 @@ pub fn build(
             totals: BTreeMap::new(),
             agents: BTreeSet::new(),
             skipped: 0,
+            answered: false,
         }),
     })
 }
@@ -133,6 +134,8 @@ struct RollingWindow {
     /// Agents with series (at most `max_agents`).
     agents: BTreeSet<String>,
     skipped: u64,
+    /// Whether LivePerson has answered a call yet (credentials and access work).
+    answered: bool,
 }
 
 impl RollingWindow {
@@ -213,7 +216,18 @@ impl RollingWindow {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
-        if let Some(plan) = self.watermark.plan(now) {
+        let plan = self.watermark.plan(now);
+        if plan.is_none() && !self.answered {
+            // A first run that only sets the watermark still asks for the newest bucket, so wrong
+            // credentials or a missing permission show at once instead of as a false `up 1`.
+            let answer = ctx.client.send(&self.call(&account, 5)).await?;
+            model::parse(&answer.body).map_err(|e| ApiError::Decode {
+                api: self.api.api,
+                detail: e.to_string(),
+            })?;
+            self.answered = true;
+        }
+        if let Some(plan) = plan {
             let answer = ctx
                 .client
                 .send(&self.call(&account, plan.timeframe_min))
@@ -246,6 +260,7 @@ impl RollingWindow {
                 self.skipped += plan.skipped;
             }
             self.watermark.commit(&plan);
+            self.answered = true;
         }
         let mut b = SnapshotBuilder::new(self.api.all);
         for ((level, key, i), v) in &self.totals {
