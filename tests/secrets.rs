@@ -1,5 +1,6 @@
 //! Secrets never reach the logs: `once` at trace level against the simulator, with one account whose
-//! token secret is wrong (so errors are logged too), prints no credential and no signature.
+//! token secret is wrong (so errors are logged too), prints no credential and no signature; and a
+//! secret in the wrong place (a number, a mistyped environment variable, an OTLP URL) is not echoed.
 
 use std::process::Command;
 
@@ -79,5 +80,81 @@ accounts:
             "{secret} leaked"
         );
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs the binary with `args` and `env` for at most `for_at_most`, then stops it; its stderr.
+fn stderr_of(args: &[&str], env: &[(&str, &str)], for_at_most: std::time::Duration) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_liveperson-exporter"))
+        .args(args)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + for_at_most;
+    while child.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn misplaced_secrets_are_not_echoed() {
+    let dir = std::env::temp_dir().join(format!("lpx-echo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let quick = std::time::Duration::from_secs(20);
+
+    // A numeric secret is a type error that names the key, not the value.
+    let numeric = dir.join("numeric.yaml");
+    std::fs::write(
+        &numeric,
+        "accounts:\n  - id: \"1\"\n    auth: {oauth1: {consumer_key: k, consumer_secret: 98765432123, \
+         token: t, token_secret: ts}}\n",
+    )
+    .unwrap();
+    let path = numeric.to_str().unwrap();
+    let err = stderr_of(&["check-config", "--config", path], &[], quick);
+    assert!(
+        err.contains("accounts[0].auth.oauth1.consumer_secret: invalid type: integer"),
+        "{err}"
+    );
+    assert!(!err.contains("98765432123"), "{err}");
+
+    // A mistyped accounts variable is not echoed whole.
+    let err = stderr_of(
+        &["check-config", "--config", path],
+        &[(
+            "LIVEPERSON_EXPORTER_ACCOUNTS",
+            "[{id: 1, auth: {oauth1: {consumer_secret: envS3cretValue}}}",
+        )],
+        quick,
+    );
+    assert!(err.contains("accounts: invalid type"), "{err}");
+    assert!(!err.contains("envS3cretValue"), "{err}");
+
+    // An OTLP endpoint's user info is not logged, at start or when exports fail (nothing listens
+    // on loopback port 9; CSDS is refused the same way).
+    let otlp = dir.join("otlp.yaml");
+    std::fs::write(
+        &otlp,
+        "listen: 127.0.0.1:0\n\
+         log: {level: debug}\n\
+         otlp: {enabled: true, interval: 1s, timeout: 500ms, \
+                endpoint: \"http://collector:otlpPassw0rd@127.0.0.1:9/v1/metrics\"}\n\
+         accounts:\n  - id: \"1\"\n    csds_url: http://127.0.0.1:9\n    \
+         auth: {oauth1: {consumer_key: k, consumer_secret: s, token: t, token_secret: ts}}\n",
+    )
+    .unwrap();
+    let err = stderr_of(
+        &["run", "--config", otlp.to_str().unwrap()],
+        &[],
+        std::time::Duration::from_secs(4),
+    );
+    assert!(err.contains("pushing metrics over OTLP"), "{err}");
+    assert!(err.contains("OTLP export failed"), "{err}");
+    assert!(!err.contains("otlpPassw0rd"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,7 +24,7 @@ use figment::providers::{Env, Format, Toml, Yaml};
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use problems::{Problem, Problems, join, or_empty, typed};
+pub use problems::{Problem, Problems, join, or_empty, typed, without_values};
 pub use secret::Secret;
 use secret::{RawSecret, resolve_secret};
 
@@ -435,7 +435,7 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
                 let at = err.path.join(".");
                 problems.add(
                     if at.is_empty() { "config".into() } else { at },
-                    err.kind.to_string(),
+                    without_values(&err.kind.to_string()),
                 );
             }
             return (None, problems);

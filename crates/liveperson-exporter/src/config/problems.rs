@@ -59,9 +59,29 @@ pub fn typed<T: DeserializeOwned>(value: Value, base: &str, problems: &mut Probl
         Err(e) => {
             let at = e.path().to_string();
             let at = if at == "." { String::new() } else { at };
-            problems.add(join(base, &at), e.into_inner().to_string());
+            problems.add(join(base, &at), without_values(&e.into_inner().to_string()));
             None
         }
+    }
+}
+
+/// A serde error message without the values it quotes: `invalid type: integer `98765`, expected a
+/// string` becomes `invalid type: integer, expected a string`. The value may be a secret (a numeric
+/// secret, or a whole mistyped `LIVEPERSON_EXPORTER_ACCOUNTS`), and the key path already says where.
+pub fn without_values(message: &str) -> String {
+    let Some(at) = message.find(", expected") else {
+        return message.to_string();
+    };
+    let (head, tail) = message.split_at(at);
+    let Some(open) = head.find(['`', '"']) else {
+        return message.to_string();
+    };
+    let quote = &head[open..open + 1];
+    match head.rfind(quote) {
+        Some(close) if close > open => {
+            format!("{}{}{tail}", head[..open].trim_end(), &head[close + 1..])
+        }
+        _ => message.to_string(),
     }
 }
 
@@ -71,5 +91,29 @@ pub fn or_empty(v: Value) -> Value {
         Value::Object(Default::default())
     } else {
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_errors_name_no_value() {
+        assert_eq!(
+            without_values("invalid type: integer `98765432123`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+        assert_eq!(
+            without_values(
+                r#"invalid type: string "[{id: \"1\", secret: s3cr3t}]", expected a sequence"#
+            ),
+            "invalid type: string, expected a sequence"
+        );
+        assert_eq!(
+            without_values("unknown variant `x`, expected `IFT` or `EHT`"),
+            "unknown variant, expected `IFT` or `EHT`"
+        );
+        assert_eq!(without_values("missing field `id`"), "missing field `id`");
     }
 }

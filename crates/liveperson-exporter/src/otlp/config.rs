@@ -123,6 +123,19 @@ struct RawOtlp {
     cardinality_limit: Option<usize>,
 }
 
+/// `url` for logs and messages: user info (`user:password@`) replaced by `***@`.
+pub fn without_user_info(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_password(None);
+            let _ = u.set_username("***");
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "<unparsable endpoint>".to_string(),
+    }
+}
+
 fn default_endpoint(p: Protocol) -> &'static str {
     match p {
         Protocol::Grpc => "http://localhost:4317",
@@ -356,6 +369,18 @@ pub fn process_env(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_endpoints_carry_no_user_info() {
+        assert_eq!(
+            without_user_info("https://user:s3cret@collector:4318/v1/metrics"),
+            "https://***@collector:4318/v1/metrics"
+        );
+        assert_eq!(
+            without_user_info("http://127.0.0.1:4317"),
+            "http://127.0.0.1:4317"
+        );
+    }
     use serde_json::json;
 
     fn read_with(section: Value, vars: &[(&str, &str)]) -> (OtlpConfig, Vec<String>) {

@@ -38,6 +38,7 @@ use crate::clock::SharedClock;
 use crate::metrics::catalogue::{Kind, MetricSpec};
 use crate::store::{Published, Store};
 use crate::traffic::Traffic;
+use config::without_user_info;
 
 pub use config::OtlpConfig;
 
@@ -78,7 +79,10 @@ struct Counted<E> {
     inner: E,
     traffic: Arc<Traffic>,
     clock: SharedClock,
+    /// The endpoint for logs, without user info.
     endpoint: String,
+    /// The endpoint as configured, to find it in error texts.
+    secret_url: String,
 }
 
 impl<E: PushMetricExporter> PushMetricExporter for Counted<E> {
@@ -88,7 +92,9 @@ impl<E: PushMetricExporter> PushMetricExporter for Counted<E> {
             Ok(()) => self.traffic.otlp_export(true, self.clock.now_ms()),
             Err(e) => {
                 self.traffic.otlp_export(false, 0);
-                tracing::warn!(endpoint = %self.endpoint, error = %e, "OTLP export failed");
+                // The error text may repeat the URL; neither carries its user info.
+                let error = e.to_string().replace(&self.secret_url, &self.endpoint);
+                tracing::warn!(endpoint = %self.endpoint, error = %error, "OTLP export failed");
             }
         }
         result
@@ -318,13 +324,19 @@ pub fn start(
             b.build()
         }
     }
-    .map_err(|e| anyhow::anyhow!("otlp: {e}"))?;
+    .map_err(|e| {
+        let error = e
+            .to_string()
+            .replace(&cfg.endpoint, &without_user_info(&cfg.endpoint));
+        anyhow::anyhow!("otlp: {error}")
+    })?;
     traffic.otlp_enabled();
     let counted = Counted {
         inner: exporter,
         traffic: traffic.clone(),
         clock,
-        endpoint: cfg.endpoint.clone(),
+        endpoint: without_user_info(&cfg.endpoint),
+        secret_url: cfg.endpoint.clone(),
     };
     let reader = PeriodicReader::builder(counted)
         .with_interval(cfg.interval)
@@ -381,7 +393,7 @@ pub fn start(
         fed: Mutex::new(HashMap::new()),
     });
     instruments(&meter, &reader);
-    tracing::info!(endpoint = %cfg.endpoint, protocol = cfg.protocol.as_str(),
+    tracing::info!(endpoint = %without_user_info(&cfg.endpoint), protocol = cfg.protocol.as_str(),
         interval = ?cfg.interval, temporality = ?cfg.temporality, "pushing metrics over OTLP");
     Ok(Sink { provider })
 }
