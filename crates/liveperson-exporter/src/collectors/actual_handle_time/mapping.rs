@@ -21,6 +21,14 @@ pub struct Histograms {
     series: BTreeMap<(String, String), Hist>,
 }
 
+/// A segment's handle time in seconds; `None` when it is absent, null, negative or not finite,
+/// and the segment must not be counted (nor marked counted: a later answer may carry the value).
+pub fn handle_seconds(seg: &Segment) -> Option<f64> {
+    seg.handle_ms
+        .filter(|ms| ms.is_finite() && *ms >= 0.0)
+        .map(|ms| ms / 1000.0)
+}
+
 impl Histograms {
     /// Empty histograms with these upper bounds (seconds, increasing, without `+Inf`).
     pub fn new(bounds: Vec<f64>) -> Self {
@@ -35,12 +43,11 @@ impl Histograms {
         &self.bounds
     }
 
-    /// Counts one segment: its handle time in seconds, under its skill and end reason (`other`
-    /// when it has none).
-    pub fn observe(&mut self, seg: &Segment) {
+    /// Counts one segment with a valid handle time (see [`handle_seconds`]), under its skill and
+    /// end reason (`other` when it has none).
+    pub fn observe(&mut self, seg: &Segment, seconds: f64) {
         let skill = id_text(&seg.skill);
         let reason = seg.end_reason.clone().unwrap_or_else(|| "other".into());
-        let seconds = seg.handle_ms.unwrap_or(0.0).max(0.0) / 1000.0;
         let n = self.bounds.len();
         let h = self.series.entry((skill, reason)).or_insert_with(|| Hist {
             counts: vec![0; n + 1],

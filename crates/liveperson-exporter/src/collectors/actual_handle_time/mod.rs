@@ -7,6 +7,8 @@
 //! offset paging (500 per page) to the end, and counts each segment id once. Ids are remembered
 //! only while the window can still return them, so memory is bounded by the segments of one
 //! window. Segments that closed before the exporter started (minus `backfill`) are not counted.
+//! A segment without a valid handle time (null, absent, negative) is neither counted nor marked
+//! counted, so a later answer with the value counts it; it is logged and counted as dropped once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,7 +31,7 @@ use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use mapping::Histograms;
 use model::{Page, Segment};
-use specs::{ALL, HANDLE_TIME, TRACKED};
+use specs::{ALL, DROPPED, HANDLE_TIME, TRACKED};
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
@@ -90,6 +92,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             backfill_ms: s.backfill.as_millis() as i64,
             start: None,
             seen: HashMap::new(),
+            invalid: HashMap::new(),
+            dropped: 0,
             hist: Histograms::new(s.buckets),
         }),
     })
@@ -105,6 +109,10 @@ struct ActualHandleTime {
     start: Option<EpochMs>,
     /// Counted segment ids and their close times, for as long as the window can return them.
     seen: HashMap<String, EpochMs>,
+    /// Segment ids seen without a valid handle time (not counted, not in `seen`), likewise.
+    invalid: HashMap<String, EpochMs>,
+    /// Distinct segments seen without a valid handle time.
+    dropped: u64,
     hist: Histograms,
 }
 
@@ -142,19 +150,35 @@ impl ActualHandleTime {
                 break;
             }
         }
+        let mut newly_invalid = 0;
         for seg in fresh {
             if seg.end < start || self.seen.contains_key(&seg.id) {
                 continue;
             }
-            self.hist.observe(&seg);
-            self.seen.insert(seg.id, seg.end);
+            match mapping::handle_seconds(&seg) {
+                Some(seconds) => {
+                    self.hist.observe(&seg, seconds);
+                    self.seen.insert(seg.id, seg.end);
+                }
+                None => {
+                    if self.invalid.insert(seg.id, seg.end).is_none() {
+                        newly_invalid += 1;
+                    }
+                }
+            }
+        }
+        if newly_invalid > 0 {
+            tracing::warn!(account = %account, segments = newly_invalid, "segments without a valid totalHandleTimeMillis left uncounted");
+            self.dropped += newly_invalid;
         }
         // Ids the window no longer reaches cannot come back.
         self.seen.retain(|_, end| *end >= from);
+        self.invalid.retain(|_, end| *end >= from);
 
         let mut b = SnapshotBuilder::new(ALL);
         self.hist.emit(&mut b, &account)?;
         b.add(&TRACKED, &[&account], Some(self.seen.len() as f64))?;
+        b.add(&DROPPED, &[&account], Some(self.dropped as f64))?;
         Ok(b.build())
     }
 }

@@ -29,5 +29,14 @@ pub static TRACKED: MetricSpec = MetricSpec {
     labels: &["account_id"],
 };
 
+/// Segments left uncounted for want of a valid handle time.
+pub static DROPPED: MetricSpec = MetricSpec {
+    name: "liveperson_aht_dropped_segments_total",
+    help: "Closed agent segments seen without a valid totalHandleTimeMillis (null, absent or negative), each counted once; they are counted normally if a later answer has the value",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id"],
+};
+
 /// Every metric of the collector.
-pub static ALL: &[&MetricSpec] = &[&HANDLE_TIME, &SEGMENTS, &TRACKED];
+pub static ALL: &[&MetricSpec] = &[&HANDLE_TIME, &SEGMENTS, &TRACKED, &DROPPED];

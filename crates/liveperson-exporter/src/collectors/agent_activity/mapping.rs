@@ -102,17 +102,24 @@ impl Replay {
         }
     }
 
-    /// Replays `records`; records with an unreadable time are left out.
-    pub fn replay(&mut self, records: Vec<Record>) {
+    /// Replays the `records` asked for the window `[from, to]`; returns how many were dropped
+    /// instead: records outside the window (LivePerson answering more than was asked must not add
+    /// time that other windows count) and records with an unreadable time. A record at `to`
+    /// comes again with the next window and is skipped there as already replayed.
+    pub fn replay(&mut self, records: Vec<Record>, (from, to): (EpochMs, EpochMs)) -> u64 {
+        let total = records.len();
         let mut parsed: Vec<(String, EpochMs, i64, Record)> = records
             .into_iter()
             .filter_map(|r| {
                 let t = chrono::DateTime::parse_from_rfc3339(&r.time)
                     .ok()?
                     .timestamp_millis();
-                Some((id_text(&r.agent_id), t, r.seq.unwrap_or(0), r))
+                (from..=to)
+                    .contains(&t)
+                    .then(|| (id_text(&r.agent_id), t, r.seq.unwrap_or(0), r))
             })
             .collect();
+        let dropped = (total - parsed.len()) as u64;
         parsed.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
         for (agent, t, seq, r) in parsed {
             let a = self.agents.entry(agent.clone()).or_default();
@@ -154,6 +161,7 @@ impl Replay {
                 _ => {}
             }
         }
+        dropped
     }
 
     /// Adds the counters of `account` (and, with `agent_info`, every agent's names).
@@ -203,6 +211,12 @@ impl Replay {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Replay {
+        fn replay_all(&mut self, records: Vec<Record>) {
+            self.replay(records, (EpochMs::MIN, EpochMs::MAX));
+        }
+    }
     use crate::collectors::agent_activity::specs::ALL;
     use serde_json::json;
 
@@ -237,10 +251,21 @@ mod tests {
     }
 
     #[test]
+    fn records_outside_the_window_are_dropped_and_counted() {
+        let mut r = Replay::new(false);
+        let dropped = r.replay(
+            vec![rec(5, 10, 1, 1, Some(2)), rec(5, 30, 0, 4, None)],
+            (at(0), at(20)),
+        );
+        assert_eq!(dropped, 1, "the logout at 10:30 is outside 10:00-10:20");
+        assert_eq!(r.agents["5"].last.map(|l| l.0), Some(at(10)));
+    }
+
+    #[test]
     fn states_accrue_time_until_the_next_record_or_the_window_end() {
         let mut r = Replay::new(false);
         // Out of order, as pages may deliver them.
-        r.replay(vec![
+        r.replay_all(vec![
             rec(5, 10, 1, 1, Some(4)),
             rec(5, 0, 0, 3, None),
             rec(5, 0, 1, 1, Some(2)),
@@ -253,7 +278,7 @@ mod tests {
         assert_eq!(value(&r, &agent::LOGINS, &["1", "5"]), Some(1.0));
         assert_eq!(value(&r, &agent::STATE_CHANGES, &["1", "5"]), Some(2.0));
         // A logout closes the open state; a record seen again is skipped.
-        r.replay(vec![rec(5, 10, 1, 1, Some(4)), rec(5, 30, 0, 4, None)]);
+        r.replay_all(vec![rec(5, 10, 1, 1, Some(4)), rec(5, 30, 0, 4, None)]);
         r.accrue_all(at(40));
         let away = value(&r, &agent::STATE_SECONDS, &["1", "5", "away", "12"]);
         assert_eq!(away, Some(1200.0));
@@ -264,7 +289,7 @@ mod tests {
     #[test]
     fn by_group_sums_the_group_s_agents() {
         let mut r = Replay::new(true);
-        r.replay(vec![rec(5, 0, 0, 1, Some(2)), rec(6, 0, 0, 1, Some(2))]);
+        r.replay_all(vec![rec(5, 0, 0, 1, Some(2)), rec(6, 0, 0, 1, Some(2))]);
         r.accrue_all(at(1));
         let online = value(&r, &agent_group::STATE_SECONDS, &["1", "7", "online", ""]);
         assert_eq!(online, Some(120.0));

@@ -8,6 +8,10 @@
 //! agent's records and need not be in order), skips any already replayed, replays them, and moves the watermark to the horizon. Each agent's open state is
 //! carried across runs and accrues time up to the horizon, so the counters advance every run.
 //!
+//! Records outside the asked window are dropped and counted (`..._dropped_records_total`): a
+//! server answering more than was asked must not add time another window counts. The first run
+//! only sets the watermark, but still makes one call, so broken credentials show at once.
+//!
 //! A record is identified by agent, time and sequence number. The session id cannot serve: it is
 //! -1 on the first two records of every session, so (agent, session, sequence) repeats.
 //!
@@ -35,7 +39,7 @@ use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use mapping::Replay;
 use model::{Page, Record};
-use specs::{ALL, COUNTED_UNTIL};
+use specs::{ALL, COUNTED_UNTIL, DROPPED};
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
@@ -88,6 +92,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             page_size: s.page_size,
             watermark: None,
             replay: Replay::new(s.by == By::AgentGroup),
+            dropped: 0,
+            answered: false,
         }),
     })
 }
@@ -98,6 +104,10 @@ struct AgentActivity {
     page_size: u32,
     watermark: Option<EpochMs>,
     replay: Replay,
+    /// Records dropped (outside the asked window, or without a readable time).
+    dropped: u64,
+    /// Whether LivePerson has answered a call yet (credentials and access work).
+    answered: bool,
 }
 
 fn rfc3339(t: EpochMs) -> String {
@@ -110,12 +120,13 @@ fn rfc3339(t: EpochMs) -> String {
 const MONTH: i64 = 30 * 24 * 3_600_000;
 
 impl AgentActivity {
+    /// Every record of `[from, to]`; with `first_page_only`, just the first page.
     async fn fetch(
         &self,
         ctx: &CollectCtx,
         account: &str,
-        from: EpochMs,
-        to: EpochMs,
+        (from, to): (EpochMs, EpochMs),
+        first_page_only: bool,
     ) -> Result<Vec<Record>, CollectError> {
         let mut out = Vec::new();
         let mut pages = OffsetPages::new(self.page_size as u64);
@@ -141,7 +152,7 @@ impl AgentActivity {
             let next = page.metadata.references.iter().any(|r| r.rel == "next");
             let step = pages.step(page.records.len(), Rest::NextLink(next));
             out.extend(page.records);
-            if step != Step::More {
+            if step != Step::More || first_page_only {
                 return Ok(out);
             }
         }
@@ -151,14 +162,26 @@ impl AgentActivity {
         let account = ctx.client.account_id().to_string();
         let horizon = ctx.now() - self.settle_ms;
         let mut from = *self.watermark.get_or_insert(horizon);
+        if from >= horizon && !self.answered {
+            // The first run only sets the watermark; it still asks for the last minute before it
+            // (and drops the answer), so wrong credentials or a missing permission show at once
+            // instead of as a false `up 1`.
+            self.fetch(ctx, &account, (horizon - 60_000, horizon), true)
+                .await?;
+        }
         while from < horizon {
             let to = horizon.min(from + MONTH);
-            let records = self.fetch(ctx, &account, from, to).await?;
-            self.replay.replay(records);
+            let records = self.fetch(ctx, &account, (from, to), false).await?;
+            let dropped = self.replay.replay(records, (from, to));
+            if dropped > 0 {
+                tracing::warn!(account = %account, records = dropped, "status changes outside the asked window (or without a readable time) dropped");
+                self.dropped += dropped;
+            }
             self.replay.accrue_all(to);
             from = to;
             self.watermark = Some(to);
         }
+        self.answered = true;
         let mut b = SnapshotBuilder::new(ALL);
         self.replay.emit(&mut b, &account, self.agent_info)?;
         b.add(
@@ -166,6 +189,7 @@ impl AgentActivity {
             &[&account],
             self.watermark.map(|t| t as f64 / 1000.0),
         )?;
+        b.add(&DROPPED, &[&account], Some(self.dropped as f64))?;
         Ok(b.build())
     }
 }

@@ -80,6 +80,15 @@ pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
     labels: &["account_id"],
 };
 
+/// Records dropped instead of replayed.
+pub static DROPPED: MetricSpec = MetricSpec {
+    name: "liveperson_agent_activity_dropped_records_total",
+    help: "Status-change records dropped: outside the requested window, or without a readable time",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id"],
+};
+
 /// Every metric of the collector.
 pub static ALL: &[&MetricSpec] = &[
     &agent::STATE_SECONDS,
@@ -92,4 +101,5 @@ pub static ALL: &[&MetricSpec] = &[
     &agent_group::STATE_CHANGES,
     &AGENT_INFO,
     &COUNTED_UNTIL,
+    &DROPPED,
 ];

@@ -64,6 +64,29 @@ impl Grouping {
     }
 }
 
+/// The metrics a row's counters are read from.
+const COUNTED: [&str; 8] = [
+    "handleTime",
+    "handledConversations",
+    "repliedConversations",
+    "consumerMessages",
+    "agentMessages",
+    "workTime",
+    "arrivals",
+    "closedConversations",
+];
+
+/// The first counted metric of a row that is present but not a non-negative number (null, -1,
+/// text): such an answer is not counted at all, so the window is asked for again. An absent
+/// metric is 0.
+pub fn invalid_metric(rows: &[Row]) -> Option<&'static str> {
+    rows.iter().find_map(|r| {
+        COUNTED
+            .into_iter()
+            .find(|name| r.metrics.get(*name).is_some_and(|v| value(v).is_none()))
+    })
+}
+
 /// Counter key: the spec's name and its label values.
 type Key = (&'static str, Vec<String>);
 

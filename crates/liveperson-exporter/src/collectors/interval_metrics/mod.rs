@@ -335,6 +335,16 @@ impl IntervalMetrics {
                 break answers;
             };
             self.answered = true;
+            if let Some(name) = answers
+                .iter()
+                .find_map(|(_, _, rows)| mapping::invalid_metric(rows))
+            {
+                return Err(ApiError::Decode {
+                    api: "interval_metrics",
+                    detail: format!("{name} is not a count"),
+                }
+                .into());
+            }
             for (m, first, rows) in answers {
                 self.totals.add(account, g, (m, first), (from, to), &rows);
             }

@@ -5,9 +5,11 @@
 //! 24 h, at most 7 days) in `interval`-minute intervals, paging over skills 10 at a time, and
 //! exports each skill's newest interval with data, with that interval's start as a gauge. A field
 //! of -1 (and 0 for the duration averages and the net handle time, which one doc revision uses for
-//! "no data" and which no real interval has) gives no sample; a skill without any interval gives no series at all. Durations are
-//! read as seconds (undocumented; the simulator serves seconds).
+//! "no data" and which no real interval has) gives no sample; a skill without any interval gives
+//! no series at all, and a skill that two pages both list is one skill. Durations are read as
+//! seconds (undocumented; the simulator serves seconds).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,7 +27,7 @@ use crate::config::{Problems, join};
 use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
-use model::Answer;
+use model::{Answer, Interval};
 use specs::ALL;
 
 /// The registry entry.
@@ -81,7 +83,8 @@ impl NetHandleTime {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
-        let mut b = SnapshotBuilder::new(ALL);
+        // Intervals by skill over every page: a skill that a page repeats is one skill.
+        let mut skills: BTreeMap<String, Vec<Interval>> = BTreeMap::new();
         let mut pages = OffsetPages::new(PAGE);
         loop {
             let offset = pages.offset();
@@ -103,15 +106,23 @@ impl NetHandleTime {
                 bearer_ok: false,
             };
             let page: Answer = ctx.client.json(&call).await?;
-            for skill in &page.skills {
-                let id = id_text(&skill.skill_id);
-                mapping::latest(&mut b, &account, &id, &skill.intervals)?;
-            }
             let rest = Rest::Total(page.metadata.count.unwrap_or(0));
-            if pages.step(page.skills.len(), rest) != Step::More {
-                return Ok(b.build());
+            let step = pages.step(page.skills.len(), rest);
+            for skill in page.skills {
+                skills
+                    .entry(id_text(&skill.skill_id))
+                    .or_default()
+                    .extend(skill.intervals);
+            }
+            if step != Step::More {
+                break;
             }
         }
+        let mut b = SnapshotBuilder::new(ALL);
+        for (id, intervals) in &skills {
+            mapping::latest(&mut b, &account, id, intervals)?;
+        }
+        Ok(b.build())
     }
 }
 

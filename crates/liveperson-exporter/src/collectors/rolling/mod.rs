@@ -183,6 +183,23 @@ impl RollingWindow {
         }
     }
 
+    /// The first counted field in `values` that is present but not a non-negative number.
+    fn invalid_field(&self, values: &BucketValues) -> Option<&'static str> {
+        let maps = values
+            .total
+            .iter()
+            .chain(values.skills.values())
+            .chain(values.agents.values());
+        for m in maps {
+            for c in self.api.counted {
+                if m.get(c.field).is_some_and(|v| value(v).is_none()) {
+                    return Some(c.field);
+                }
+            }
+        }
+        None
+    }
+
     fn add(&mut self, values: &BucketValues, account: &str) {
         let add = |totals: &mut BTreeMap<_, f64>,
                    level: Breakdown,
@@ -249,6 +266,16 @@ impl RollingWindow {
                         "{} of {expected} expected buckets in the answer",
                         fresh.len()
                     ),
+                }
+                .into());
+            }
+            // A counted field that is there but not a count (null, negative, text) makes the
+            // whole answer suspect: nothing is added and the watermark stays, so the buckets are
+            // asked for again. An absent field is a bucket without that activity (0).
+            if let Some(field) = fresh.iter().find_map(|v| self.invalid_field(v)) {
+                return Err(ApiError::Decode {
+                    api: self.api.api,
+                    detail: format!("{field} is not a count"),
                 }
                 .into());
             }
