@@ -7,6 +7,8 @@ mod architecture;
 mod catalogue;
 /// Each collector against the simulator's ground truth.
 mod collectors;
+/// Every collector against every upstream fault: the expected error, no panic, full recovery.
+mod conformance;
 /// The demo configuration for an in-process simulator.
 mod demo;
 /// The golden exposition of `once`, byte for byte.

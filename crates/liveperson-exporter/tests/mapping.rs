@@ -49,7 +49,7 @@ fn kmm_documented_group_example() {
     assert_eq!(snap.series(), 6);
     assert_eq!(
         kmm_map::closed(&g.metrics),
-        [("agent", 0.0), ("consumer", 0.0), ("system", 0.0)]
+        Ok([("agent", 0.0), ("consumer", 0.0), ("system", 0.0)])
     );
 }
 

@@ -113,12 +113,49 @@ pub struct FaultSpec {
     pub empty_pages: bool,
     /// Every request answered 503 (the service is down).
     pub down: bool,
+    /// Every request answered with this status (401, 403, 500, ...) and a JSON error body.
+    pub always_status: Option<u16>,
+    /// Every successful answer's body spoilt this way.
+    pub body: Option<BodyFault>,
+    /// Windowed APIs (status changes, agent segments, interval metrics) also answer records up
+    /// to six hours outside the asked window.
+    pub out_of_window: bool,
     /// interval-metrics: page with `limit`/`offset` and `refs.next`, without `nextPageKey`, as the
     /// docs' own example does.
     pub offset_paging: bool,
     /// interval-metrics: read `to` as exclusive (intervals that start before it), the other
     /// possible reading of the docs.
     pub to_exclusive: bool,
+}
+
+/// How a successful answer's body is spoilt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyFault {
+    /// Half the body, then text that is not JSON.
+    Malformed,
+    /// Half the body, then the connection drops.
+    Truncated,
+    /// 200 with no body at all.
+    Empty,
+    /// 200 with an HTML page (a proxy's error page).
+    Html,
+    /// 200 with a body that never ends.
+    Endless,
+    /// The real body, a few bytes at a time, slower than any request timeout.
+    Slow,
+    /// A `Content-Length` of a terabyte.
+    HugeLength,
+    /// 302 to another path on the same host.
+    Redirect,
+    /// 200 with JSON nested 100,000 arrays deep.
+    DeepNesting,
+    /// The real body with every number replaced by `null`.
+    Nulls,
+    /// The real body with every number replaced by `true` and every string by `[]`.
+    WrongTypes,
+    /// The real body with every element of every array listed twice.
+    Duplicates,
 }
 
 /// What to do with one request.
@@ -140,6 +177,10 @@ pub struct Decision {
     pub empty_pages: bool,
     /// interval-metrics: page by `limit`/`offset`.
     pub offset_paging: bool,
+    /// Spoil the body this way.
+    pub body: Option<BodyFault>,
+    /// Windowed APIs: answer records outside the window too.
+    pub out_of_window: bool,
     /// interval-metrics: `to` is exclusive.
     pub to_exclusive: bool,
 }
@@ -199,10 +240,14 @@ impl Faults {
             offset_paging: s.offset_paging,
             to_exclusive: s.to_exclusive,
             retry_after_s: s.retry_after_s,
+            body: s.body,
+            out_of_window: s.out_of_window,
             ..Decision::default()
         };
         if s.down {
             d.status = Some(503);
+        } else if let Some(status) = s.always_status {
+            d.status = Some(status);
         } else if !s.fail_next.is_empty() {
             d.status = Some(s.fail_next.remove(0));
         } else if s.rate_limit_next > 0 {

@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 
 use super::api::{self, Ctx, Params, bad_request_body, csds};
 use super::auth::{AuthProblem, verify_oauth1};
-use super::faults::{Api, Decision};
+use super::faults::{Api, BodyFault, Decision};
 use crate::clock::wall_clock_ms;
 use crate::state::Shared;
 
@@ -411,7 +411,116 @@ async fn serve(
     finish(status, &body, &decision)
 }
 
+/// `v` with every number replaced by `null` (`Nulls`), every number by `true` and every string by
+/// `[]` (`WrongTypes`), or every array element listed twice (`Duplicates`).
+fn spoil(v: &Value, how: BodyFault) -> Value {
+    match (v, how) {
+        (Value::Number(_), BodyFault::Nulls) => Value::Null,
+        (Value::Number(_), BodyFault::WrongTypes) => Value::Bool(true),
+        (Value::String(_), BodyFault::WrongTypes) => Value::Array(Vec::new()),
+        (Value::Array(a), BodyFault::Duplicates) => Value::Array(
+            a.iter()
+                .flat_map(|x| {
+                    let x = spoil(x, how);
+                    [x.clone(), x]
+                })
+                .collect(),
+        ),
+        (Value::Array(a), _) => Value::Array(a.iter().map(|x| spoil(x, how)).collect()),
+        (Value::Object(m), _) => {
+            Value::Object(m.iter().map(|(k, x)| (k.clone(), spoil(x, how))).collect())
+        }
+        (other, _) => other.clone(),
+    }
+}
+
+/// A streamed body of `chunks`, each after `pause`.
+fn streamed(
+    status: u16,
+    content_type: &'static str,
+    chunks: impl futures_util::Stream<Item = Bytes> + Send + 'static,
+    pause: std::time::Duration,
+) -> Response {
+    use futures_util::StreamExt;
+    let stream = chunks.then(move |c| async move {
+        tokio::time::sleep(pause).await;
+        Ok::<Bytes, std::io::Error>(c)
+    });
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from_stream(stream))
+        .expect("valid response")
+}
+
+/// A successful answer spoilt by a [`BodyFault`].
+fn spoilt(status: u16, body: &Value, how: BodyFault) -> Response {
+    let json = "application/json";
+    match how {
+        BodyFault::Malformed | BodyFault::Truncated => {
+            let d = Decision {
+                malformed: how == BodyFault::Malformed,
+                truncate: how == BodyFault::Truncated,
+                ..Decision::default()
+            };
+            finish(status, body, &d)
+        }
+        BodyFault::Empty => (StatusCode::OK, [(header::CONTENT_TYPE, json)], "").into_response(),
+        BodyFault::Html => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>502 Bad Gateway</h1><p>upstream unavailable</p></body></html>",
+        )
+            .into_response(),
+        BodyFault::Endless => {
+            let head = futures_util::stream::iter([Bytes::from_static(b"{\"data\":[")]);
+            let chunk = Bytes::from("0,".repeat(32 * 1024));
+            let rest = futures_util::stream::repeat_with(move || chunk.clone());
+            use futures_util::StreamExt;
+            streamed(200, json, head.chain(rest), std::time::Duration::ZERO)
+        }
+        BodyFault::Slow => {
+            let bytes = serde_json::to_vec(body).unwrap_or_default();
+            let chunks: Vec<Bytes> = bytes.chunks(16).map(Bytes::copy_from_slice).collect();
+            streamed(
+                status,
+                json,
+                futures_util::stream::iter(chunks),
+                std::time::Duration::from_millis(250),
+            )
+        }
+        BodyFault::HugeLength => {
+            let bytes = Bytes::from(serde_json::to_vec(body).unwrap_or_default());
+            let mut r = streamed(
+                status,
+                json,
+                futures_util::stream::iter([bytes]),
+                std::time::Duration::ZERO,
+            );
+            r.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                (1u64 << 40).to_string().parse().expect("digits"),
+            );
+            r
+        }
+        BodyFault::Redirect => {
+            (StatusCode::FOUND, [(header::LOCATION, "/_redirected")], "").into_response()
+        }
+        BodyFault::DeepNesting => {
+            let depth = 100_000;
+            let text = "[".repeat(depth) + &"]".repeat(depth);
+            (StatusCode::OK, [(header::CONTENT_TYPE, json)], text).into_response()
+        }
+        BodyFault::Nulls | BodyFault::WrongTypes | BodyFault::Duplicates => {
+            json_response(status, &spoil(body, how))
+        }
+    }
+}
+
 fn finish(status: u16, body: &Value, d: &Decision) -> Response {
+    if let Some(how) = d.body.filter(|_| (200..300).contains(&status)) {
+        return spoilt(status, body, how);
+    }
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     if d.malformed {
         return (

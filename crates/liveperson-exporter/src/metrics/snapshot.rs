@@ -192,8 +192,15 @@ impl SnapshotBuilder {
         Ok(())
     }
 
-    /// The finished snapshot.
-    pub fn build(self) -> Arc<Snapshot> {
+    /// The finished snapshot. A series added twice (an answer that lists a row twice) is kept
+    /// once, with its first value, so an exposition never holds duplicate series.
+    pub fn build(mut self) -> Arc<Snapshot> {
+        for f in self.snapshot.families.values_mut() {
+            let mut seen = std::collections::HashSet::with_capacity(f.samples.len());
+            f.samples.retain(|s| seen.insert(s.labels.clone()));
+            seen.clear();
+            f.histograms.retain(|h| seen.insert(h.labels.clone()));
+        }
         Arc::new(self.snapshot)
     }
 }

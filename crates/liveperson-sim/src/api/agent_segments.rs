@@ -13,8 +13,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    Check, Ctx, Params, Reply, offset_limit, offset_references, parse_rfc3339, rfc3339_ms,
-    rfc3339_s, time_param,
+    Check, Ctx, Params, Reply, answered_window, offset_limit, offset_references, parse_rfc3339,
+    rfc3339_ms, rfc3339_s, time_param,
 };
 use crate::records::{SegmentRec, time_range};
 use crate::truth::{conversation_id, segment_id};
@@ -109,7 +109,10 @@ pub fn agent_segments(ctx: &Ctx<'_>) -> Reply {
     }
     let log = &e.records.segments;
     let mut rows: Vec<Row<'_>> = log
-        .range(time_range(log, |r| r.end, from, to + 1))
+        .range({
+            let (from, to) = answered_window(ctx, from, to);
+            time_range(log, |r| r.end, from, to + 1)
+        })
         .filter(|r| r.visible_at <= ctx.now)
         .map(|r| {
             let a = &w.agents[r.agent as usize];

@@ -346,7 +346,17 @@ fn in_progress(ctx: &Ctx<'_>, q: &Query, starts: &[EpochMs]) -> Option<Value> {
 /// `GET /api/account/{a}/interval-metrics`.
 pub fn interval_metrics(ctx: &Ctx<'_>) -> Reply {
     let q = parse(ctx)?;
-    let starts = interval_starts(&q, ctx.now, ctx.faults.to_exclusive);
+    let mut starts = interval_starts(&q, ctx.now, ctx.faults.to_exclusive);
+    if ctx.faults.out_of_window {
+        // Rows of the interval before the window and after it, too.
+        let d = q.duration_min * 60_000;
+        if let (Some(&first), Some(&last)) = (starts.first(), starts.last()) {
+            starts.insert(0, first - d);
+            if last + d <= ctx.now {
+                starts.push(last + d);
+            }
+        }
+    }
     if let Some(body) = in_progress(ctx, &q, &starts) {
         return Ok((202, body));
     }

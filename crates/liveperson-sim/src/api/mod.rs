@@ -223,6 +223,17 @@ pub fn parse_rfc3339(s: &str) -> Option<EpochMs> {
         .map(|t| t.timestamp_millis())
 }
 
+/// The window a windowed API answers: the asked `[from, to]`, or with the `out_of_window` fault six
+/// hours more on each side (never past now), as a server that ignores part of the query would.
+pub fn answered_window(ctx: &Ctx<'_>, from: EpochMs, to: EpochMs) -> (EpochMs, EpochMs) {
+    const SIX_HOURS: EpochMs = 6 * 3_600_000;
+    if ctx.faults.out_of_window {
+        (from - SIX_HOURS, (to + SIX_HOURS).min(ctx.now).max(to))
+    } else {
+        (from, to)
+    }
+}
+
 /// The request's query string without the parameters named in `drop` or `set`, followed by those of
 /// `set`: the query of a paging link.
 pub fn query_with(ctx: &Ctx<'_>, drop: &[&str], set: &[(&str, String)]) -> String {

@@ -13,8 +13,8 @@
 use serde_json::{Value, json};
 
 use super::{
-    Check, Ctx, Params, Reply, offset_limit, offset_references, parse_rfc3339, rfc3339_ms,
-    rfc3339_s,
+    Check, Ctx, Params, Reply, answered_window, offset_limit, offset_references, parse_rfc3339,
+    rfc3339_ms, rfc3339_s,
 };
 use crate::clock::EpochMs;
 use crate::records::{StatusRec, time_range};
@@ -148,8 +148,9 @@ pub fn status_changes(ctx: &Ctx<'_>) -> Reply {
     let e = ctx.engine;
     let w = &e.world;
     let log = &e.records.statuses;
+    let (from, to) = answered_window(ctx, q.from, q.to);
     let mut records: Vec<&StatusRec> = log
-        .range(time_range(log, |r| r.t, q.from, q.to))
+        .range(time_range(log, |r| r.t, from, to))
         .filter(|r| r.visible_at <= ctx.now)
         .filter(|r| match q.who {
             Who::All => true,

@@ -9,6 +9,7 @@
 //! window. Segments that closed before the exporter started (minus `backfill`) are not counted.
 //! A segment without a valid handle time (null, absent, negative) is neither counted nor marked
 //! counted, so a later answer with the value counts it; it is logged and counted as dropped once.
+//! Segments outside the asked window are dropped and counted too.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,7 +94,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             start: None,
             seen: HashMap::new(),
             invalid: HashMap::new(),
-            dropped: 0,
+            invalid_count: 0,
+            out_of_window: 0,
             hist: Histograms::new(s.buckets),
         }),
     })
@@ -112,7 +114,9 @@ struct ActualHandleTime {
     /// Segment ids seen without a valid handle time (not counted, not in `seen`), likewise.
     invalid: HashMap<String, EpochMs>,
     /// Distinct segments seen without a valid handle time.
-    dropped: u64,
+    invalid_count: u64,
+    /// Segments answered outside the asked window.
+    out_of_window: u64,
     hist: Histograms,
 }
 
@@ -150,8 +154,14 @@ impl ActualHandleTime {
                 break;
             }
         }
-        let mut newly_invalid = 0;
+        let (mut newly_invalid, mut stray) = (0, 0);
         for seg in fresh {
+            // A segment outside the asked window may be one the window has left, counted before
+            // and no longer remembered: it must not count again.
+            if seg.end < from || seg.end > now {
+                stray += 1;
+                continue;
+            }
             if seg.end < start || self.seen.contains_key(&seg.id) {
                 continue;
             }
@@ -169,7 +179,11 @@ impl ActualHandleTime {
         }
         if newly_invalid > 0 {
             tracing::warn!(account = %account, segments = newly_invalid, "segments without a valid totalHandleTimeMillis left uncounted");
-            self.dropped += newly_invalid;
+            self.invalid_count += newly_invalid;
+        }
+        if stray > 0 {
+            tracing::warn!(account = %account, segments = stray, "segments outside the asked window dropped");
+            self.out_of_window += stray;
         }
         // Ids the window no longer reaches cannot come back.
         self.seen.retain(|_, end| *end >= from);
@@ -178,7 +192,12 @@ impl ActualHandleTime {
         let mut b = SnapshotBuilder::new(ALL);
         self.hist.emit(&mut b, &account)?;
         b.add(&TRACKED, &[&account], Some(self.seen.len() as f64))?;
-        b.add(&DROPPED, &[&account], Some(self.dropped as f64))?;
+        for (reason, n) in [
+            ("invalid_handle_time", self.invalid_count),
+            ("out_of_window", self.out_of_window),
+        ] {
+            b.add(&DROPPED, &[&account, reason], Some(n as f64))?;
+        }
         Ok(b.build())
     }
 }

@@ -29,13 +29,13 @@ pub static TRACKED: MetricSpec = MetricSpec {
     labels: &["account_id"],
 };
 
-/// Segments left uncounted for want of a valid handle time.
+/// Segments left uncounted, by reason.
 pub static DROPPED: MetricSpec = MetricSpec {
     name: "liveperson_aht_dropped_segments_total",
-    help: "Closed agent segments seen without a valid totalHandleTimeMillis (null, absent or negative), each counted once; they are counted normally if a later answer has the value",
+    help: "Agent segments left uncounted: invalid_handle_time (totalHandleTimeMillis null, absent or negative; each segment once, and counted normally if a later answer has the value) or out_of_window (ending outside the asked window)",
     unit: None,
     kind: Kind::Counter,
-    labels: &["account_id"],
+    labels: &["account_id", "reason"],
 };
 
 /// Every metric of the collector.

@@ -45,6 +45,15 @@ enum Counter {
     StateChanges,
 }
 
+/// Records [`Replay::replay`] dropped, by reason.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped {
+    /// Outside the asked window.
+    pub out_of_window: u64,
+    /// Without a readable time.
+    pub unreadable_time: u64,
+}
+
 /// Counter key: (agent or group id, counter, state, reason).
 type Key = (String, Counter, &'static str, String);
 
@@ -102,24 +111,25 @@ impl Replay {
         }
     }
 
-    /// Replays the `records` asked for the window `[from, to]`; returns how many were dropped
-    /// instead: records outside the window (LivePerson answering more than was asked must not add
-    /// time that other windows count) and records with an unreadable time. A record at `to`
-    /// comes again with the next window and is skipped there as already replayed.
-    pub fn replay(&mut self, records: Vec<Record>, (from, to): (EpochMs, EpochMs)) -> u64 {
-        let total = records.len();
-        let mut parsed: Vec<(String, EpochMs, i64, Record)> = records
-            .into_iter()
-            .filter_map(|r| {
-                let t = chrono::DateTime::parse_from_rfc3339(&r.time)
-                    .ok()?
-                    .timestamp_millis();
-                (from..=to)
-                    .contains(&t)
-                    .then(|| (id_text(&r.agent_id), t, r.seq.unwrap_or(0), r))
-            })
-            .collect();
-        let dropped = (total - parsed.len()) as u64;
+    /// Replays the `records` asked for the window `[from, to]`; returns what it dropped instead:
+    /// records outside the window (LivePerson answering more than was asked must not add time
+    /// that other windows count) and records with an unreadable time. A record at `to` comes
+    /// again with the next window and is skipped there as already replayed.
+    pub fn replay(&mut self, records: Vec<Record>, (from, to): (EpochMs, EpochMs)) -> Dropped {
+        let mut dropped = Dropped::default();
+        let mut parsed: Vec<(String, EpochMs, i64, Record)> = Vec::with_capacity(records.len());
+        for r in records {
+            let Ok(t) = chrono::DateTime::parse_from_rfc3339(&r.time) else {
+                dropped.unreadable_time += 1;
+                continue;
+            };
+            let t = t.timestamp_millis();
+            if !(from..=to).contains(&t) {
+                dropped.out_of_window += 1;
+                continue;
+            }
+            parsed.push((id_text(&r.agent_id), t, r.seq.unwrap_or(0), r));
+        }
         parsed.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
         for (agent, t, seq, r) in parsed {
             let a = self.agents.entry(agent.clone()).or_default();
@@ -257,7 +267,10 @@ mod tests {
             vec![rec(5, 10, 1, 1, Some(2)), rec(5, 30, 0, 4, None)],
             (at(0), at(20)),
         );
-        assert_eq!(dropped, 1, "the logout at 10:30 is outside 10:00-10:20");
+        assert_eq!(
+            dropped.out_of_window, 1,
+            "the logout at 10:30 is outside 10:00-10:20"
+        );
         assert_eq!(r.agents["5"].last.map(|l| l.0), Some(at(10)));
     }
 

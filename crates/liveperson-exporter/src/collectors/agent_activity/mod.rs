@@ -8,7 +8,8 @@
 //! agent's records and need not be in order), skips any already replayed, replays them, and moves the watermark to the horizon. Each agent's open state is
 //! carried across runs and accrues time up to the horizon, so the counters advance every run.
 //!
-//! Records outside the asked window are dropped and counted (`..._dropped_records_total`): a
+//! Records outside the asked window are dropped and counted (`..._dropped_records_total`), as are
+//! records without a readable time: a
 //! server answering more than was asked must not add time another window counts. The first run
 //! only sets the watermark, but still makes one call, so broken credentials show at once.
 //!
@@ -37,7 +38,7 @@ use crate::config::{Problems, join};
 use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
-use mapping::Replay;
+use mapping::{Dropped, Replay};
 use model::{Page, Record};
 use specs::{ALL, COUNTED_UNTIL, DROPPED};
 
@@ -92,7 +93,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             page_size: s.page_size,
             watermark: None,
             replay: Replay::new(s.by == By::AgentGroup),
-            dropped: 0,
+            dropped: Dropped::default(),
             answered: false,
         }),
     })
@@ -104,8 +105,8 @@ struct AgentActivity {
     page_size: u32,
     watermark: Option<EpochMs>,
     replay: Replay,
-    /// Records dropped (outside the asked window, or without a readable time).
-    dropped: u64,
+    /// Records dropped instead of replayed.
+    dropped: Dropped,
     /// Whether LivePerson has answered a call yet (credentials and access work).
     answered: bool,
 }
@@ -173,9 +174,10 @@ impl AgentActivity {
             let to = horizon.min(from + MONTH);
             let records = self.fetch(ctx, &account, (from, to), false).await?;
             let dropped = self.replay.replay(records, (from, to));
-            if dropped > 0 {
-                tracing::warn!(account = %account, records = dropped, "status changes outside the asked window (or without a readable time) dropped");
-                self.dropped += dropped;
+            if dropped != Dropped::default() {
+                tracing::warn!(account = %account, out_of_window = dropped.out_of_window, unreadable_time = dropped.unreadable_time, "status changes dropped");
+                self.dropped.out_of_window += dropped.out_of_window;
+                self.dropped.unreadable_time += dropped.unreadable_time;
             }
             self.replay.accrue_all(to);
             from = to;
@@ -189,7 +191,12 @@ impl AgentActivity {
             &[&account],
             self.watermark.map(|t| t as f64 / 1000.0),
         )?;
-        b.add(&DROPPED, &[&account], Some(self.dropped as f64))?;
+        for (reason, n) in [
+            ("out_of_window", self.dropped.out_of_window),
+            ("unreadable_time", self.dropped.unreadable_time),
+        ] {
+            b.add(&DROPPED, &[&account, reason], Some(n as f64))?;
+        }
         Ok(b.build())
     }
 }

@@ -83,10 +83,10 @@ pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
 /// Records dropped instead of replayed.
 pub static DROPPED: MetricSpec = MetricSpec {
     name: "liveperson_agent_activity_dropped_records_total",
-    help: "Status-change records dropped: outside the requested window, or without a readable time",
+    help: "Status-change records dropped instead of replayed: out_of_window (outside the asked window) or unreadable_time",
     unit: None,
     kind: Kind::Counter,
-    labels: &["account_id"],
+    labels: &["account_id", "reason"],
 };
 
 /// Every metric of the collector.

@@ -1,6 +1,7 @@
 //! Pure mapping from interval rows to counters: which ids a grouping keys rows by, and how one
 //! handle-time model's rows of a window add to the totals (model-dependent fields from every
-//! model, the others from the first model only; rows outside the asked-for window ignored).
+//! model, the others from the first model only; rows outside the asked-for window ignored, and a
+//! row listed twice counted once).
 
 use std::collections::BTreeMap;
 
@@ -105,6 +106,8 @@ impl Totals {
         rows: &[Row],
     ) {
         let level = g.level();
+        // An (interval, key) that the answer lists twice is counted once.
+        let mut counted = std::collections::HashSet::new();
         for r in rows {
             // Rows outside the asked-for window (a server rounding differently) are not ours.
             if r.timeframe.from_l < from || r.timeframe.from_l > to {
@@ -113,6 +116,9 @@ impl Totals {
             let Some(key) = g.key(r) else {
                 continue;
             };
+            if !counted.insert((r.timeframe.from_l, key.clone())) {
+                continue;
+            }
             let get = |name: &str| r.metrics.get(name).and_then(value).unwrap_or(0.0);
             let mut bump = |spec: &'static MetricSpec, extra: Option<&str>, v: f64| {
                 let mut labels = vec![account.to_string()];

@@ -74,14 +74,19 @@ pub fn current(
 /// The `closed_by` label values.
 pub const CLOSERS: [&str; 3] = ["agent", "consumer", "system"];
 
-/// Closed conversations in one window, by closer (`agent`, `consumer`, `system`); missing values
-/// count as none.
-pub fn closed(m: &Metrics) -> [(&'static str, f64); 3] {
-    [
-        ("agent", num(m, "closedByAgent").unwrap_or(0.0)),
-        ("consumer", num(m, "closedByConsumer").unwrap_or(0.0)),
-        ("system", num(m, "autoClosed").unwrap_or(0.0)),
-    ]
+/// Closed conversations in one window, by closer (`agent`, `consumer`, `system`). A missing value
+/// counts as none; a value that is there but not a count (null, -1, text) is `Err` with its field,
+/// and the caller counts nothing of the answer.
+pub fn closed(m: &Metrics) -> Result<[(&'static str, f64); 3], &'static str> {
+    let count = |field: &'static str| match m.get(field) {
+        None => Ok(0.0),
+        Some(v) => value(v).ok_or(field),
+    };
+    Ok([
+        ("agent", count("closedByAgent")?),
+        ("consumer", count("closedByConsumer")?),
+        ("system", count("autoClosed")?),
+    ])
 }
 
 /// An agent-view status as a label value.

@@ -255,7 +255,8 @@ impl KeyMessagingMetrics {
             );
             from = settled - DAY;
         }
-        let mut new_closed: Vec<(Owner, Metrics)> = Vec::new();
+        // By owner: a group the answer lists twice is counted once.
+        let mut new_closed: BTreeMap<Owner, Metrics> = BTreeMap::new();
         for (i, &g) in self.groupings.iter().enumerate() {
             let first = i == 0;
             let current = MetricsQuery {
@@ -302,18 +303,29 @@ impl KeyMessagingMetrics {
                     by_time: &CLOSED,
                 };
                 let (groups, all) = all_pages(ctx, |offset| closed.call(&account, offset)).await?;
-                new_closed.extend(groups.into_iter().map(|x| ((Some(g), x.key), x.metrics)));
+                for x in groups {
+                    new_closed.entry((Some(g), x.key)).or_insert(x.metrics);
+                }
                 if let Some(all) = all {
-                    new_closed.push(((None, String::new()), all));
+                    new_closed.entry((None, String::new())).or_insert(all);
                 }
             }
         }
         if self.agent_view {
             self.agents(ctx, &account, now, &mut b).await?;
         }
-        // Every request succeeded: count the new minutes, then move the watermark.
+        // Every request succeeded and every count is a count: count the new minutes, then move
+        // the watermark.
+        let mut counts = Vec::with_capacity(new_closed.len());
         for (owner, m) in &new_closed {
-            for (closer, n) in mapping::closed(m) {
+            let by_closer = mapping::closed(m).map_err(|field| ApiError::Decode {
+                api: "kmm_metrics",
+                detail: format!("{field} is not a count"),
+            })?;
+            counts.push((owner, by_closer));
+        }
+        for (owner, by_closer) in counts {
+            for (closer, n) in by_closer {
                 *self.closed.entry((owner.clone(), closer)).or_default() += n;
             }
         }

@@ -253,11 +253,15 @@ impl RollingWindow {
                 api: self.api.api,
                 detail: e.to_string(),
             })?;
-            let fresh: Vec<&BucketValues> = parsed
+            // By bucket end: a bucket the answer lists twice is counted once.
+            let mut by_end: BTreeMap<i64, &BucketValues> = BTreeMap::new();
+            for (end, v) in parsed
                 .iter()
                 .filter(|(end, _)| *end > plan.after && *end <= plan.up_to)
-                .map(|(_, v)| v)
-                .collect();
+            {
+                by_end.entry(*end).or_insert(v);
+            }
+            let fresh: Vec<&BucketValues> = by_end.into_values().collect();
             let expected = ((plan.up_to - plan.after) / buckets::BUCKET_MS) as usize;
             if fresh.len() != expected {
                 return Err(ApiError::Decode {
