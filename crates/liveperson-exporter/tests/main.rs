@@ -19,6 +19,8 @@ mod hostile;
 mod mapping;
 /// OTLP push to real receivers, equal to `/metrics`.
 mod otlp;
+/// Failing collectors come back by themselves: 429 bursts, cut-off retries, panics.
+mod recovery;
 /// Sharding of accounts over replicas.
 mod sharding;
 /// The simulator with the demo configuration, one collector by hand.
