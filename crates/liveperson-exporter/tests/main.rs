@@ -19,6 +19,8 @@ mod hostile;
 mod mapping;
 /// OTLP push to real receivers, equal to `/metrics`.
 mod otlp;
+/// Arbitrary values in documented bodies: no panic, no negative sample, no counter backwards.
+mod properties;
 /// Failing collectors come back by themselves: 429 bursts, cut-off retries, panics.
 mod recovery;
 /// Sharding of accounts over replicas.
