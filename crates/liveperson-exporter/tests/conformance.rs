@@ -11,13 +11,14 @@
 //! The first-run case: a new instance whose first run meets 401 must fail with `auth` (no false
 //! green from a first run that only sets a watermark).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use crate::support::{OneCollector, exporter_config, one_collector};
+use crate::support::{
+    Figures, OneCollector, counter_went_back, exporter_config, figures, one_collector,
+};
 use liveperson_exporter::collectors::REGISTRY;
 use liveperson_exporter::config::Config;
-use liveperson_exporter::metrics::catalogue::Kind;
 use liveperson_exporter::metrics::snapshot::Snapshot;
 use liveperson_sim::faults::{Api, BodyFault, FaultSpec};
 use liveperson_sim::{ClockMode, DEFAULT_MANUAL_START, SimConfig, Simulator};
@@ -184,45 +185,10 @@ fn apis(collector: &str) -> &'static [Api] {
     }
 }
 
-/// A snapshot as comparable values: every sample and histogram bucket by metric and labels,
-/// without the families that count what the faulted instance dropped.
-fn flat(s: &Snapshot) -> BTreeMap<(String, Vec<String>), f64> {
-    let mut out = BTreeMap::new();
-    for (name, f) in &s.families {
-        if name.contains("_dropped_") {
-            continue;
-        }
-        for x in &f.samples {
-            out.insert((name.to_string(), x.labels.clone()), x.value);
-        }
-        for h in &f.histograms {
-            for (le, n) in &h.buckets {
-                let mut l = h.labels.clone();
-                l.push(format!("le={le}"));
-                out.insert((format!("{name}_bucket"), l), *n as f64);
-            }
-            out.insert((format!("{name}_sum"), h.labels.clone()), h.sum);
-        }
-    }
-    out
-}
-
-/// The counters of a snapshot (histogram buckets and sums included).
-fn counters(s: &Snapshot) -> BTreeMap<(String, Vec<String>), f64> {
-    let counter_families: BTreeSet<&str> = s
-        .families
-        .iter()
-        .filter(|(_, f)| matches!(f.spec.kind, Kind::Counter | Kind::Histogram))
-        .map(|(n, _)| *n)
-        .collect();
-    flat(s)
-        .into_iter()
-        .filter(|((n, _), _)| {
-            counter_families
-                .iter()
-                .any(|c| n == c || n.strip_prefix(c).is_some_and(|r| r.starts_with('_')))
-        })
-        .collect()
+/// A snapshot as comparable figures, without the families that count what the faulted instance
+/// dropped.
+fn flat(s: &Snapshot) -> Figures {
+    figures(s, |f| !f.spec.name.contains("_dropped_"))
 }
 
 /// Every series of the snapshot once.
@@ -247,14 +213,8 @@ fn assert_sane(case: &str, name: &str, now: &Snapshot, before: &Snapshot) {
             "{name} / {case}: {metric}{labels:?} = {v}"
         );
     }
-    let now = counters(now);
-    for (key, was) in counters(before) {
-        if let Some(is) = now.get(&key) {
-            assert!(
-                *is >= was,
-                "{name} / {case}: counter {key:?} went back from {was} to {is}"
-            );
-        }
+    if let Some(back) = counter_went_back(before, now) {
+        panic!("{name} / {case}: counter {back}");
     }
 }
 

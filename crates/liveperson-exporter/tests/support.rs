@@ -1,5 +1,6 @@
 //! Helpers of the exporter's tests: the simulator with the demo configuration, one collector run by
-//! hand on the simulator's clock, and the workspace root for the files tests read.
+//! hand on the simulator's clock, snapshots as comparable figures, and the workspace root for the
+//! files tests read.
 #![allow(dead_code)]
 
 use liveperson_sim::{SimConfig, Simulator};
@@ -85,4 +86,50 @@ impl OneCollector {
     ) -> std::sync::Arc<liveperson_exporter::metrics::snapshot::Snapshot> {
         self.try_run().await.expect("collection succeeds")
     }
+}
+
+/// A series' figures: metric (with `_bucket` or `_sum` for histograms) and labels (with `le=` for
+/// buckets).
+pub type Figures = std::collections::BTreeMap<(String, Vec<String>), f64>;
+
+/// Every sample and histogram figure of the families `keep` accepts.
+pub fn figures(
+    s: &liveperson_exporter::metrics::snapshot::Snapshot,
+    keep: impl Fn(&liveperson_exporter::metrics::snapshot::Family) -> bool,
+) -> Figures {
+    let mut out = Figures::new();
+    for (name, f) in s.families.iter().filter(|(_, f)| keep(f)) {
+        for x in &f.samples {
+            out.insert((name.to_string(), x.labels.clone()), x.value);
+        }
+        for h in &f.histograms {
+            for (le, n) in &h.buckets {
+                let mut l = h.labels.clone();
+                l.push(format!("le={le}"));
+                out.insert((format!("{name}_bucket"), l), *n as f64);
+            }
+            out.insert((format!("{name}_sum"), h.labels.clone()), h.sum);
+        }
+    }
+    out
+}
+
+/// The counter figures (histograms included).
+pub fn counters(s: &liveperson_exporter::metrics::snapshot::Snapshot) -> Figures {
+    use liveperson_exporter::metrics::catalogue::Kind;
+    figures(s, |f| {
+        matches!(f.spec.kind, Kind::Counter | Kind::Histogram)
+    })
+}
+
+/// The first counter of `before` that is lower, or gone, in `after`.
+pub fn counter_went_back(
+    before: &liveperson_exporter::metrics::snapshot::Snapshot,
+    after: &liveperson_exporter::metrics::snapshot::Snapshot,
+) -> Option<String> {
+    let after = counters(after);
+    counters(before).into_iter().find_map(|(key, was)| {
+        let is = after.get(&key).copied();
+        (!is.is_some_and(|is| is >= was)).then(|| format!("{key:?} went from {was} to {is:?}"))
+    })
 }
