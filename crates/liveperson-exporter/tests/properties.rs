@@ -23,7 +23,7 @@ use liveperson_exporter::collectors::messaging_queue_health::{
 };
 use liveperson_exporter::collectors::net_handle_time::{mapping as nht_map, model as nht_model};
 use liveperson_exporter::collectors::rolling::model as rolling_model;
-use liveperson_exporter::collectors::values::value;
+use liveperson_exporter::collectors::values::{Reading, value};
 use liveperson_exporter::metrics::catalogue::MetricSpec;
 use liveperson_exporter::metrics::snapshot::{Snapshot, SnapshotBuilder};
 
@@ -133,6 +133,9 @@ proptest! {
         if let Some(x) = value(&v) {
             prop_assert!(x.is_finite() && x >= 0.0);
         }
+        // The compact form the models decode into reads the same.
+        let r: Reading = serde_json::from_value(v.clone()).unwrap();
+        prop_assert_eq!(r.value(), value(&v));
     }
 
     #[test]
@@ -189,7 +192,7 @@ proptest! {
             for (_, v) in buckets {
                 for m in v.total.iter().chain(v.skills.values()).chain(v.agents.values()) {
                     for x in m.values() {
-                        if let Some(x) = value(x) {
+                        if let Some(x) = x.value() {
                             prop_assert!(x.is_finite() && x >= 0.0);
                         }
                     }

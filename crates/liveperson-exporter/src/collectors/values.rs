@@ -1,8 +1,90 @@
 //! Reading LivePerson's JSON values the way every collector needs: numbers where "no data" (absent,
 //! null, -1 and other negatives, non-numbers) gives no sample, and ids as label text whether the API
-//! sends them as numbers or strings.
+//! sends them as numbers or strings. [`Reading`] holds such a value compactly while a body is
+//! decoded, so a large answer never becomes a tree of `serde_json::Value`s.
 
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, Visitor};
 use serde_json::Value;
+
+/// A JSON value where LivePerson documents a number, decoded without keeping anything else:
+/// the number (numeric text included), or the fact that something else was there (null, text,
+/// `true`, an array or an object, whose contents are skipped unread).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading {
+    /// A number, or text that reads as one.
+    Number(f64),
+    /// Anything else.
+    NotANumber,
+}
+
+impl Reading {
+    /// The value if it is a finite number that is not negative; `None` is "no data".
+    pub fn value(&self) -> Option<f64> {
+        match *self {
+            Reading::Number(x) if x >= 0.0 && x.is_finite() => Some(x),
+            _ => None,
+        }
+    }
+
+    /// The value as a whole number (epoch milliseconds), if it is one.
+    pub fn whole(&self) -> Option<i64> {
+        match *self {
+            Reading::Number(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(x as i64),
+            _ => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Reading {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct ReadingVisitor;
+        impl<'de> Visitor<'de> for ReadingVisitor {
+            type Value = Reading;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Reading, E> {
+                Ok(Reading::Number(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Reading, E> {
+                Ok(Reading::Number(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Reading, E> {
+                Ok(Reading::Number(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Reading, E> {
+                Ok(v.parse().map_or(Reading::NotANumber, Reading::Number))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Reading, E> {
+                Ok(Reading::NotANumber)
+            }
+            fn visit_unit<E>(self) -> Result<Reading, E> {
+                Ok(Reading::NotANumber)
+            }
+            fn visit_none<E>(self) -> Result<Reading, E> {
+                Ok(Reading::NotANumber)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Reading, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut a: A) -> Result<Reading, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Reading::NotANumber)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut a: A) -> Result<Reading, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Reading::NotANumber)
+            }
+        }
+        d.deserialize_any(ReadingVisitor)
+    }
+}
+
+/// Numbers by field name, as LivePerson's metric objects carry them.
+pub type Readings = BTreeMap<String, Reading>;
 
 /// A JSON number (or numeric string) that is not negative; `None` is "no data".
 pub fn value(v: &Value) -> Option<f64> {
@@ -43,6 +125,26 @@ mod tests {
         for v in [json!(-1), json!(null), json!("n/a"), json!([1])] {
             assert_eq!(value(&v), None, "{v}");
         }
+    }
+
+    #[test]
+    fn a_reading_is_the_value_of_the_same_json() {
+        for v in [
+            json!(12.5),
+            json!("7"),
+            json!(-1),
+            json!(null),
+            json!("n/a"),
+            json!([1]),
+            json!({"a": 1}),
+            json!(true),
+            json!("1e999"),
+        ] {
+            let r: Reading = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(r.value(), value(&v), "{v}");
+        }
+        let r: Reading = serde_json::from_value(json!(1_700_000_000_123i64)).unwrap();
+        assert_eq!(r.whole(), Some(1_700_000_000_123));
     }
 
     #[test]

@@ -484,10 +484,12 @@ impl AccountClient {
         mut resp: reqwest::Response,
     ) -> Result<Vec<u8>, ApiError> {
         let limit = self.lp.cfg.max_response_bytes;
-        if resp.content_length().is_some_and(|n| n > limit) {
+        let announced = resp.content_length();
+        if announced.is_some_and(|n| n > limit) {
             return Err(ApiError::TooLarge { api, limit });
         }
-        let mut body = Vec::new();
+        // Sized once when the length is announced, so the buffer does not double its way up.
+        let mut body = Vec::with_capacity(announced.unwrap_or(0) as usize);
         while let Some(chunk) = resp.chunk().await.map_err(|e| transport(api, &e))? {
             if (body.len() + chunk.len()) as u64 > limit {
                 return Err(ApiError::TooLarge { api, limit });

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::model::Row;
 use super::specs::{self, LevelMetrics};
 use crate::clock::EpochMs;
-use crate::collectors::values::{required_id, value};
+use crate::collectors::values::{Reading, required_id};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
@@ -84,7 +84,7 @@ pub fn invalid_metric(rows: &[Row]) -> Option<&'static str> {
     rows.iter().find_map(|r| {
         COUNTED
             .into_iter()
-            .find(|name| r.metrics.get(*name).is_some_and(|v| value(v).is_none()))
+            .find(|name| r.metrics.get(*name).is_some_and(|v| v.value().is_none()))
     })
 }
 
@@ -119,7 +119,7 @@ impl Totals {
             if !counted.insert((r.timeframe.from_l, key.clone())) {
                 continue;
             }
-            let get = |name: &str| r.metrics.get(name).and_then(value).unwrap_or(0.0);
+            let get = |name: &str| r.metrics.get(name).and_then(Reading::value).unwrap_or(0.0);
             let mut bump = |spec: &'static MetricSpec, extra: Option<&str>, v: f64| {
                 let mut labels = vec![account.to_string()];
                 labels.extend(key.iter().cloned());

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::collectors::values::Readings;
+
 /// A 200 page.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Page {
@@ -51,7 +53,7 @@ pub struct Row {
     pub agent_group_id: Option<Value>,
     /// Values by metric name.
     #[serde(default)]
-    pub metrics: BTreeMap<String, Value>,
+    pub metrics: Readings,
 }
 
 /// An interval's bounds.

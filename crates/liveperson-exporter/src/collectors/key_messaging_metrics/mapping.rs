@@ -3,12 +3,11 @@
 
 use super::model::Metrics;
 use super::specs::LevelMetrics;
-use crate::collectors::values::value;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// A number, unless it is absent, not a number or negative ("no data" is -1).
 pub fn num(m: &Metrics, key: &str) -> Option<f64> {
-    value(m.get(key)?)
+    m.get(key)?.value()
 }
 
 const MS: f64 = 1000.0;
@@ -80,7 +79,7 @@ pub const CLOSERS: [&str; 3] = ["agent", "consumer", "system"];
 pub fn closed(m: &Metrics) -> Result<[(&'static str, f64); 3], &'static str> {
     let count = |field: &'static str| match m.get(field) {
         None => Ok(0.0),
-        Some(v) => value(v).ok_or(field),
+        Some(v) => v.value().ok_or(field),
     };
     Ok([
         ("agent", count("closedByAgent")?),

@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
-use super::values::{id_text, value};
+use super::values::{Reading, id_text};
 use crate::clock::EpochMs;
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
@@ -383,13 +383,13 @@ impl KeyMessagingMetrics {
                 b.add(
                     &specs::AGENT_LOAD,
                     &[account, &id],
-                    r.load.as_ref().and_then(value),
+                    r.load.as_ref().and_then(Reading::value),
                 )?;
                 for (state, v) in [("assigned", &r.assigned), ("active", &r.active)] {
                     b.add(
                         &specs::AGENT_CONVERSATIONS,
                         &[account, &id, state],
-                        v.as_ref().and_then(value),
+                        v.as_ref().and_then(Reading::value),
                     )?;
                 }
             }

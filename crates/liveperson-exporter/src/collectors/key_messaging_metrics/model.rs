@@ -1,9 +1,9 @@
 //! Key Messaging Metrics response bodies, as documented (`metrics` and `agent_view`). No logic.
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::collectors::values::{Reading, Readings};
 
 /// `metrics` answer.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,7 +47,7 @@ pub struct Group {
 }
 
 /// Metric values by response name; kept loose because absent, -1 and null all mean "no data".
-pub type Metrics = BTreeMap<String, Value>;
+pub type Metrics = Readings;
 
 /// `agent_view` answer.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,11 +71,11 @@ pub struct AgentRecord {
     pub status: Option<String>,
     /// Load, ratio.
     #[serde(rename = "agentLoad")]
-    pub load: Option<Value>,
+    pub load: Option<Reading>,
     /// Conversations assigned.
     #[serde(rename = "assignedConversations")]
-    pub assigned: Option<Value>,
+    pub assigned: Option<Reading>,
     /// Conversations active.
     #[serde(rename = "activeConversations")]
-    pub active: Option<Value>,
+    pub active: Option<Reading>,
 }

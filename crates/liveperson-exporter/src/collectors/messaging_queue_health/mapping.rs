@@ -2,7 +2,7 @@
 
 use super::model::Values;
 use super::specs::LevelMetrics;
-use crate::collectors::values::value;
+use crate::collectors::values::Reading;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// Adds one skill's (or the account's) values; `key` is the account id and, per skill, its id.
@@ -12,7 +12,7 @@ pub fn values(
     key: &[&str],
     v: &Values,
 ) -> Result<(), EmitError> {
-    let get = |name: &str| v.get(name).and_then(value);
+    let get = |name: &str| v.get(name).and_then(Reading::value);
     let with = |extra: &'static str| {
         let mut k = key.to_vec();
         k.push(extra);

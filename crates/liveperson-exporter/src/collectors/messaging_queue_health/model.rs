@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
+
+use crate::collectors::values::Readings;
 
 /// `msgqueuehealth/current` answer.
 #[derive(Debug, Clone, Deserialize)]
@@ -17,4 +18,4 @@ pub struct QueueHealthResponse {
 }
 
 /// Values by name; absent, null and -1 mean "no data".
-pub type Values = BTreeMap<String, Value>;
+pub type Values = Readings;

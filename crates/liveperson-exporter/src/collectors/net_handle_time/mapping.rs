@@ -2,14 +2,12 @@
 //! -1 as no data, and 0 as no data for the averages and the net handle time (one documented
 //! revision uses it so, and no real interval has it).
 
-use serde_json::Value;
-
 use super::model::Interval;
 use super::specs::{
     ARRIVALS, AVAILABLE_LOAD, AVG_SEGMENT_DURATION, AVG_SEGMENT_WORK_TIME, AVG_TIME_IN_QUEUE,
     HANDLED_SEGMENTS, INTERVAL_START, MESSAGES_SENT, NET_HANDLE_TIME,
 };
-use crate::collectors::values::value;
+use crate::collectors::values::Reading;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// The value fields of an NHT interval.
@@ -32,14 +30,14 @@ pub fn latest(
     skill: &str,
     intervals: &[Interval],
 ) -> Result<(), EmitError> {
-    let field = |m: &Interval, k: &str| m.get(k).and_then(value);
+    let field = |m: &Interval, k: &str| m.get(k).and_then(Reading::value);
     let avg = |m: &Interval, k: &str| field(m, k).filter(|v| *v > 0.0);
     let has_data = |m: &&Interval| FIELDS.iter().any(|k| field(m, k).is_some());
-    let Some(m) = intervals
-        .iter()
-        .filter(has_data)
-        .max_by_key(|m| m.get("epochTimestamp").and_then(Value::as_i64).unwrap_or(0))
-    else {
+    let Some(m) = intervals.iter().filter(has_data).max_by_key(|m| {
+        m.get("epochTimestamp")
+            .and_then(Reading::whole)
+            .unwrap_or(0)
+    }) else {
         return Ok(());
     };
     let key = [account, skill];
@@ -59,7 +57,7 @@ pub fn latest(
         &INTERVAL_START,
         &key,
         m.get("epochTimestamp")
-            .and_then(Value::as_i64)
+            .and_then(Reading::whole)
             .map(|t| t as f64 / 1000.0),
     )?;
     Ok(())

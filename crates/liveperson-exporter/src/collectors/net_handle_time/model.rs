@@ -3,6 +3,8 @@
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::collectors::values::Readings;
+
 /// One page of skills.
 #[derive(Debug, Deserialize)]
 pub struct Answer {
@@ -33,4 +35,4 @@ pub struct SkillInfo {
 }
 
 /// One interval's fields by name.
-pub type Interval = serde_json::Map<String, Value>;
+pub type Interval = Readings;

@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::machinery::{Built, CollectCtx, CollectError, read_section};
-use super::values::value;
+use super::values::{Reading, Readings};
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
 use crate::metrics::catalogue::MetricSpec;
@@ -192,7 +192,7 @@ impl RollingWindow {
             .chain(values.agents.values());
         for m in maps {
             for c in self.api.counted {
-                if m.get(c.field).is_some_and(|v| value(v).is_none()) {
+                if m.get(c.field).is_some_and(|v| v.value().is_none()) {
                     return Some(c.field);
                 }
             }
@@ -201,12 +201,9 @@ impl RollingWindow {
     }
 
     fn add(&mut self, values: &BucketValues, account: &str) {
-        let add = |totals: &mut BTreeMap<_, f64>,
-                   level: Breakdown,
-                   key: &str,
-                   m: &BTreeMap<String, Value>| {
+        let add = |totals: &mut BTreeMap<_, f64>, level: Breakdown, key: &str, m: &Readings| {
             for (i, c) in self.api.counted.iter().enumerate() {
-                let v = m.get(c.field).and_then(value).unwrap_or(0.0) * c.scale;
+                let v = m.get(c.field).and_then(Reading::value).unwrap_or(0.0) * c.scale;
                 *totals.entry((level, key.to_string(), i)).or_default() += v;
             }
         };

@@ -4,19 +4,19 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::clock::EpochMs;
+use crate::collectors::values::{Reading, Readings};
 
 /// The values of one bucket, by level and key: the account total, per skill and per agent.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BucketValues {
     /// Sum over skills (the account).
-    pub total: Option<BTreeMap<String, Value>>,
+    pub total: Option<Readings>,
     /// Per skill id.
-    pub skills: BTreeMap<String, BTreeMap<String, Value>>,
+    pub skills: BTreeMap<String, Readings>,
     /// Per agent id.
-    pub agents: BTreeMap<String, BTreeMap<String, Value>>,
+    pub agents: BTreeMap<String, Readings>,
 }
 
 /// The answer: its 5-minute intervals.
@@ -29,55 +29,69 @@ struct Envelope {
 /// One interval: its end and its data.
 #[derive(Debug, Deserialize)]
 struct Interval {
-    timestamp: Value,
+    timestamp: Reading,
     #[serde(rename = "metricsData", default)]
-    data: Value,
+    data: Option<Data>,
 }
 
-/// `metricsTotals`, also spelled `metricsTotal`.
-fn totals(v: &Value) -> Option<BTreeMap<String, Value>> {
-    let t = v.get("metricsTotals").or_else(|| v.get("metricsTotal"))?;
-    serde_json::from_value(t.clone()).ok()
+/// `metricsTotals`, which the docs also spell `metricsTotal`.
+#[derive(Debug, Default, Deserialize)]
+struct Totals {
+    #[serde(rename = "metricsTotals", alias = "metricsTotal")]
+    totals: Option<Readings>,
 }
 
-fn per_key(
-    v: Option<&Value>,
-    inner: impl Fn(&Value) -> Option<BTreeMap<String, Value>>,
-) -> BTreeMap<String, BTreeMap<String, Value>> {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, x)| Some((k.clone(), inner(x)?)))
-                .collect()
-        })
-        .unwrap_or_default()
+/// One interval's data.
+#[derive(Debug, Default, Deserialize)]
+struct Data {
+    #[serde(rename = "skillsMetricsPerAgent")]
+    skills: Option<SkillsRoot>,
+    #[serde(rename = "agentsMetrics")]
+    agents: Option<AgentsRoot>,
+    // Not `#[serde(flatten)]` of [`Totals`]: flattening buffers the whole object as a tree.
+    #[serde(rename = "metricsTotals", alias = "metricsTotal")]
+    totals: Option<Readings>,
 }
 
-/// Parses the interval envelope into (bucket end, values). The interval data may or may not be
-/// wrapped in `metricsData` (both forms appear in LivePerson's examples).
+/// `skillsMetricsPerAgent`: the account's totals and each skill's.
+#[derive(Debug, Deserialize)]
+struct SkillsRoot {
+    #[serde(rename = "metricsTotals", alias = "metricsTotal")]
+    totals: Option<Readings>,
+    #[serde(rename = "metricsPerSkill")]
+    per_skill: Option<BTreeMap<String, Totals>>,
+}
+
+/// `agentsMetrics`: each agent's values.
+#[derive(Debug, Deserialize)]
+struct AgentsRoot {
+    #[serde(rename = "metricsPerAgent")]
+    per_agent: Option<BTreeMap<String, Readings>>,
+}
+
+/// Parses the interval envelope into (bucket end, values), decoding the numbers straight into
+/// [`Readings`] (no tree of JSON values, so a large answer costs a small multiple of its size).
 pub fn parse(body: &[u8]) -> Result<Vec<(EpochMs, BucketValues)>, serde_json::Error> {
     let env: Envelope = serde_json::from_slice(body)?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(env.intervals.len());
     for i in env.intervals {
-        let Some(end) = i
-            .timestamp
-            .as_i64()
-            .or_else(|| i.timestamp.as_str()?.parse().ok())
-        else {
+        let Some(end) = i.timestamp.whole() else {
             continue;
         };
-        let d = &i.data;
-        let skills_root = d.get("skillsMetricsPerAgent");
+        let d = i.data.unwrap_or_default();
+        let (skills_total, per_skill) = match d.skills {
+            Some(s) => (s.totals, s.per_skill.unwrap_or_default()),
+            None => (None, BTreeMap::new()),
+        };
         out.push((
             end,
             BucketValues {
-                total: skills_root.and_then(totals).or_else(|| totals(d)),
-                skills: per_key(skills_root.and_then(|s| s.get("metricsPerSkill")), totals),
-                agents: per_key(
-                    d.get("agentsMetrics")
-                        .and_then(|a| a.get("metricsPerAgent")),
-                    |x| serde_json::from_value(x.clone()).ok(),
-                ),
+                total: skills_total.or(d.totals),
+                skills: per_skill
+                    .into_iter()
+                    .filter_map(|(k, t)| Some((k, t.totals?)))
+                    .collect(),
+                agents: d.agents.and_then(|a| a.per_agent).unwrap_or_default(),
             },
         ));
     }
