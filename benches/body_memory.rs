@@ -86,6 +86,9 @@ fn grow(mut body: Value, pointer: &str) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap()
 }
 
+/// A model's name, its grown body and its decode.
+type Case = (&'static str, Vec<u8>, fn(&[u8]));
+
 fn main() {
     let rolling_body = json!({
         "metricsByIntervals": [{
@@ -93,7 +96,7 @@ fn main() {
             "metricsData": example("msgconversation-skills-all-agent.json"),
         }]
     });
-    let cases: Vec<(&str, Vec<u8>, fn(&[u8]))> = vec![
+    let cases: Vec<Case> = vec![
         (
             "messaging_queue_health",
             grow(
