@@ -255,12 +255,15 @@ impl IntervalMetrics {
             let answer = ctx.client.send(&call).await?;
             if answer.status == 202 {
                 let p: InProgress = answer.json(call.api)?;
+                // Only the asked intervals matter; if none of them is listed as not done, the
+                // answer says nothing to narrow the window by, and it waits for a later run.
                 let first_not_done = p
                     .intervals
                     .iter()
                     .filter(|i| i.status != "Done")
                     .filter_map(|i| chrono::DateTime::parse_from_rfc3339(&i.from).ok())
                     .map(|t| t.timestamp_millis())
+                    .filter(|t| (from..=to).contains(t))
                     .min()
                     .unwrap_or(from);
                 return Ok(Fetched::NotDoneFrom(first_not_done));
@@ -325,7 +328,8 @@ impl IntervalMetrics {
                 for (i, m) in self.models.iter().enumerate() {
                     match self.fetch(ctx, account, g, (m, i == 0), (from, to)).await? {
                         Fetched::Rows(rows) => answers.push((*m, i == 0, rows)),
-                        Fetched::NotDoneFrom(t) if t > from => {
+                        // Narrowing always shrinks the window, so this loop ends.
+                        Fetched::NotDoneFrom(t) if t > from && floor_q(t) - QUARTER < to => {
                             to = floor_q(t) - QUARTER;
                             continue 'window;
                         }
