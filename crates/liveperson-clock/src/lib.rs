@@ -145,6 +145,11 @@ impl Clock for ManualClock {
     }
 }
 
+/// A duration in milliseconds, saturating at the largest [`EpochMs`] instead of wrapping.
+pub fn duration_ms(d: Duration) -> EpochMs {
+    EpochMs::try_from(d.as_millis()).unwrap_or(EpochMs::MAX)
+}
+
 /// Wall-clock milliseconds, for the few places that must use real time whatever the simulated clock
 /// says (OAuth 1.0a timestamps are checked against real time).
 pub fn wall_clock_ms() -> EpochMs {

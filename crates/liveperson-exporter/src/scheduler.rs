@@ -15,7 +15,7 @@ use futures_util::FutureExt;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::clock::SharedClock;
+use crate::clock::{SharedClock, duration_ms};
 use crate::collectors::{CollectCtx, CollectError, Collector, Schedule};
 use crate::liveperson::{AccountClient, run_scope};
 use crate::metrics::snapshot::Snapshot;
@@ -87,7 +87,7 @@ pub fn spawn(
                     client,
                 } = t;
                 let account = client.account_id().to_string();
-                let interval = schedule.interval.as_millis() as i64;
+                let interval = duration_ms(schedule.interval);
                 let ctx = CollectCtx {
                     client,
                     clock: clock.clone(),

@@ -15,7 +15,7 @@ use arc_swap::ArcSwap;
 use parking_lot::Mutex;
 use tokio::sync::watch;
 
-use crate::clock::{EpochMs, SharedClock};
+use crate::clock::{EpochMs, SharedClock, duration_ms};
 use crate::collectors::CollectError;
 use crate::metrics::exposition::{Exposition, encode};
 use crate::metrics::snapshot::Snapshot;
@@ -61,7 +61,7 @@ impl Store {
             clock,
             traffic,
             identity,
-            gauge_max_age_ms: gauge_max_age.as_millis() as i64,
+            gauge_max_age_ms: duration_ms(gauge_max_age),
             slots: Mutex::new(BTreeMap::new()),
             published: ArcSwap::from_pointee(Published::default()),
             generation: watch::channel(0).0,

@@ -227,8 +227,8 @@ pub struct Common {
 impl Common {
     /// Checks the schedule; returns it.
     pub fn schedule(&self, path: &str, problems: &mut Problems) -> Schedule {
-        if self.interval < Duration::from_secs(1) {
-            problems.add(join(path, "interval"), "must be at least 1s");
+        if self.interval < Duration::from_secs(1) || self.interval > Duration::from_secs(86_400) {
+            problems.add(join(path, "interval"), "must be between 1s and 24h");
         }
         if self.timeout.is_zero() || self.timeout > self.interval.max(Duration::from_secs(1)) * 10 {
             problems.add(

@@ -32,7 +32,10 @@ pub struct CutOff {
 /// Runs `f` with a deadline `timeout` from now; `Err` when the deadline passed first.
 pub async fn within<F: Future>(timeout: Duration, f: F) -> Result<F::Output, CutOff> {
     let scope = Scope {
-        deadline: Instant::now() + timeout,
+        // A timeout too long to add is a deadline that never comes.
+        deadline: Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(365 * 86_400)),
         cause: Mutex::new(None),
     };
     RUN.scope(scope, async {

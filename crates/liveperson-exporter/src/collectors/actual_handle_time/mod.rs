@@ -24,7 +24,7 @@ pub mod specs;
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
-use crate::clock::EpochMs;
+use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::Call;
 use crate::metrics::catalogue::MetricSpec;
@@ -89,8 +89,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
         enabled: s.enabled,
         schedule,
         collector: Box::new(ActualHandleTime {
-            window_ms: window.as_millis() as i64,
-            backfill_ms: s.backfill.as_millis() as i64,
+            window_ms: duration_ms(window),
+            backfill_ms: duration_ms(s.backfill),
             start: None,
             seen: HashMap::new(),
             invalid: HashMap::new(),

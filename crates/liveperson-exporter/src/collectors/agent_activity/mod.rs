@@ -33,7 +33,7 @@ pub mod specs;
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
-use crate::clock::EpochMs;
+use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -81,6 +81,9 @@ collector_settings! {
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;
+    if s.settle > Duration::from_secs(86_400) {
+        problems.add(join(path, "settle"), "must be at most 24h");
+    }
     if !(1..=5000).contains(&s.page_size) {
         problems.add(join(path, "page_size"), "must be between 1 and 5000");
     }
@@ -88,7 +91,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
         enabled: s.enabled,
         schedule,
         collector: Box::new(AgentActivity {
-            settle_ms: s.settle.as_millis() as i64,
+            settle_ms: duration_ms(s.settle),
             agent_info: s.agent_info,
             page_size: s.page_size,
             watermark: None,

@@ -24,7 +24,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
-use crate::clock::EpochMs;
+use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -113,7 +113,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             groupings.push(g);
         }
     }
-    if s.backfill.as_millis() as i64 > MAX_AGE {
+    if duration_ms(s.backfill) > MAX_AGE {
         problems.add(join(path, "backfill"), "must be at most 14 days");
     }
     if !(1..=500).contains(&s.page_size) {
@@ -132,8 +132,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
                     skipped: 0,
                 })
                 .collect(),
-            backfill_ms: s.backfill.as_millis() as i64,
-            settle_ms: s.settle_delay.as_millis() as i64,
+            backfill_ms: duration_ms(s.backfill),
+            settle_ms: duration_ms(s.settle_delay),
             page_size: s.page_size,
             totals: Totals::default(),
             answered: false,

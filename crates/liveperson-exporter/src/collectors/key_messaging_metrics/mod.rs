@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
 use super::values::{Reading, id_text};
-use crate::clock::EpochMs;
+use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -124,8 +124,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
         enabled: s.enabled,
         schedule,
         collector: Box::new(KeyMessagingMetrics {
-            window_ms: s.window.as_millis() as i64,
-            settle_ms: s.settle_delay.as_millis() as i64,
+            window_ms: duration_ms(s.window),
+            settle_ms: duration_ms(s.settle_delay),
             groupings,
             agent_view: s.agent_view,
             watermark: None,

@@ -23,6 +23,7 @@ pub mod specs;
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
 use super::values::id_text;
+use crate::clock::duration_ms;
 use crate::config::{Problems, join};
 use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
@@ -65,7 +66,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
         enabled: s.enabled,
         schedule,
         collector: Box::new(NetHandleTime {
-            lookback_ms: s.lookback.as_millis() as i64,
+            lookback_ms: duration_ms(s.lookback),
             interval: s.nht_interval,
         }),
     })

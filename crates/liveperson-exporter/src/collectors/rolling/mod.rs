@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use super::machinery::{Built, CollectCtx, CollectError, read_section};
 use super::values::{Reading, Readings};
+use crate::clock::duration_ms;
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
 use crate::metrics::catalogue::MetricSpec;
@@ -100,10 +101,7 @@ pub fn build(
         schedule,
         collector: Box::new(RollingWindow {
             api,
-            watermark: Watermark::new(
-                s.settle_delay.as_millis() as i64,
-                s.backfill.as_millis() as i64,
-            ),
+            watermark: Watermark::new(duration_ms(s.settle_delay), duration_ms(s.backfill)),
             per_agent: s.per_agent,
             max_agents: s.max_agents,
             agent_ids: s.agent_ids,
