@@ -9,7 +9,8 @@
 //! where it equals the simulator's ground truth.
 //!
 //! The first-run case: a new instance whose first run meets 401 must fail with `auth` (no false
-//! green from a first run that only sets a watermark).
+//! green from a first run that only sets a watermark). And a segment an answer brings back from
+//! outside the asked window never counts twice, once the collector has forgotten it.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -375,7 +376,13 @@ conformance_tests! {
 #[tokio::test]
 async fn every_first_run_makes_an_authenticated_call() {
     let sim = start_sim().await;
-    let cfg = conformance_config(&sim);
+    let mut cfg = conformance_config(&sim);
+    // Without backfill, as configured by default: a first run then has nothing to count yet.
+    for section in cfg.accounts[0].collectors.values_mut() {
+        if let Some(s) = section.as_object_mut() {
+            s.remove("backfill");
+        }
+    }
     for e in REGISTRY {
         for api in apis(e.name) {
             sim.faults().set(*api, status(401));
@@ -390,5 +397,35 @@ async fn every_first_run_makes_an_authenticated_call() {
             )
         });
         assert_eq!(err.error_type().as_str(), "auth", "{}: {err}", e.name);
+    }
+}
+
+/// Answers reaching six hours outside the asked window, hour after hour, against a one-hour
+/// horizon: segments the window has left (and the collector forgot) come back and must not count
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_segment_outside_the_asked_window_never_counts_twice() {
+    let sim = start_sim().await;
+    let mut cfg = conformance_config(&sim);
+    let aht = cfg.accounts[0]
+        .collectors
+        .get_mut("actual_handle_time")
+        .unwrap();
+    aht["horizon"] = "1h".into();
+    aht["backfill"] = "0s".into();
+    let clock = sim.clock().unwrap().clone();
+    let mut faulted = one_collector(&sim, &cfg, "actual_handle_time");
+    let mut control = one_collector(&sim, &cfg, "actual_handle_time");
+    for _ in 0..16 {
+        clock.advance(15 * MINUTE);
+        let stray = FaultSpec {
+            out_of_window: true,
+            ..FaultSpec::default()
+        };
+        sim.faults().set(Api::AgentSegments, stray);
+        let got = faulted.run().await;
+        sim.faults().clear();
+        let want = control.run().await;
+        assert!(flat(&got) == flat(&want), "{:?}", mismatch(&got, &want));
     }
 }
