@@ -231,8 +231,6 @@ fn conformance_config(sim: &Simulator) -> Config {
     let mut cfg = exporter_config(sim);
     cfg.http.request_timeout = Duration::from_secs(1);
     cfg.http.max_response_bytes = 1 << 20;
-    let sections = &mut cfg.accounts[0].collectors;
-    sections.get_mut("agent_activity").unwrap()["settle"] = "5m".into();
     cfg
 }
 

@@ -62,7 +62,10 @@ type Key = (String, Counter, &'static str, String);
 pub struct Replay {
     by_group: bool,
     agents: HashMap<String, AgentState>,
-    totals: BTreeMap<Key, f64>,
+    /// Exact totals: milliseconds for state time, counts for the rest. Integers, so a total does
+    /// not depend on how the time was split into windows (a run that failed and a later one that
+    /// catches up give the same figure as two successful runs).
+    totals: BTreeMap<Key, i64>,
 }
 
 impl Replay {
@@ -74,11 +77,12 @@ impl Replay {
         }
     }
 
-    fn bump(&mut self, who: &str, counter: Counter, state: &'static str, reason: &str, v: f64) {
-        *self
+    fn bump(&mut self, who: &str, counter: Counter, state: &'static str, reason: &str, v: i64) {
+        let total = self
             .totals
             .entry((who.to_string(), counter, state, reason.to_string()))
-            .or_default() += v;
+            .or_default();
+        *total = total.saturating_add(v);
     }
 
     /// The series an agent's counts go to: the agent, or its group.
@@ -99,7 +103,7 @@ impl Replay {
         *since = at;
         let group = a.group.clone();
         let who = self.who(agent, &group);
-        self.bump(&who, Counter::State, state, &reason, ms as f64 / 1000.0);
+        self.bump(&who, Counter::State, state, &reason, ms);
     }
 
     /// Every agent's open state accrues up to `to` (a window's end: no record before it is
@@ -147,17 +151,17 @@ impl Replay {
             let group = a.group.clone();
             let who = self.who(&agent, &group);
             match r.status_type {
-                3 => self.bump(&who, Counter::Logins, "", "", 1.0),
+                3 => self.bump(&who, Counter::Logins, "", "", 1),
                 4 => {
                     self.accrue(&agent, t);
                     if let Some(a) = self.agents.get_mut(&agent) {
                         a.open = None;
                     }
-                    self.bump(&who, Counter::Logouts, "", "", 1.0);
+                    self.bump(&who, Counter::Logouts, "", "", 1);
                 }
                 1 => {
                     self.accrue(&agent, t);
-                    self.bump(&who, Counter::StateChanges, "", "", 1.0);
+                    self.bump(&who, Counter::StateChanges, "", "", 1);
                     let state = match r.sub_type {
                         Some(2) => Some(("online", String::new())),
                         Some(3) => Some(("occupied", String::new())),
@@ -198,11 +202,14 @@ impl Replay {
         };
         for ((who, counter, st, reason), v) in &self.totals {
             let key = [account, who.as_str()];
+            let n = Some(*v as f64);
             match counter {
-                Counter::State => b.add(state, &[account, who, st, reason], Some(*v))?,
-                Counter::Logins => b.add(logins, &key, Some(*v))?,
-                Counter::Logouts => b.add(logouts, &key, Some(*v))?,
-                Counter::StateChanges => b.add(changes, &key, Some(*v))?,
+                Counter::State => {
+                    b.add(state, &[account, who, st, reason], Some(*v as f64 / 1000.0))?
+                }
+                Counter::Logins => b.add(logins, &key, n)?,
+                Counter::Logouts => b.add(logouts, &key, n)?,
+                Counter::StateChanges => b.add(changes, &key, n)?,
             }
         }
         if agent_info {
