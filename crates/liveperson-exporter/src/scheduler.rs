@@ -1,6 +1,8 @@
 //! The scheduler: each (account, collector) runs in its own task on its own interval, on the shared
 //! [`Clock`](crate::clock::Clock), with a per-run timeout. Runs of one collector never overlap: a
-//! run that outlasts its interval makes the ticks it covered count as skipped.
+//! run that outlasts its interval makes the ticks it covered count as skipped. Runs are
+//! supervised: a panic is an `internal` failure of that run, never the end of the task, and the
+//! run's deadline reaches the retry loop through [`run_scope`].
 //!
 //! Start times are spread by a fixed offset per (account, collector) (up to a tenth of the
 //! interval, at most 5 s), so collectors do not hit LivePerson in lockstep, and restarts keep the

@@ -11,6 +11,9 @@
 //!   account and service slow down (each 429 doubles a spacing between requests that decays with
 //!   time and shrinks with successes); 5xx, timeouts and broken connections at `server_error_waits` (5, 10, 15 s).
 //! - Each account and service has a concurrency bound and a requests-per-minute quota (governor).
+//! - Every body (CSDS, Sentinel, APIs) is read under `http.max_response_bytes` while it streams;
+//!   redirects are never followed (a 3xx is an error); a CSDS `baseURI` must be `host[:port]`.
+//! - Retries never start a wait that outlasts the current run ([`run_scope`]).
 
 pub mod auth;
 pub mod error;
