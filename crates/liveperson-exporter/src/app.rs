@@ -93,8 +93,8 @@ pub struct Exporter {
 }
 
 impl Exporter {
-    /// Stops the collectors, then pushes what OTLP has not exported yet (the collectors' last
-    /// results included), then stops the server.
+    /// Stops the collectors (a run in flight is cancelled and counts nothing), then pushes what
+    /// OTLP has not exported yet (the collectors' last results included), then stops the server.
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         for t in self.tasks {

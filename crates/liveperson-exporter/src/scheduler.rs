@@ -2,7 +2,7 @@
 //! [`Clock`](crate::clock::Clock), with a per-run timeout. Runs of one collector never overlap: a
 //! run that outlasts its interval makes the ticks it covered count as skipped. Runs are
 //! supervised: a panic is an `internal` failure of that run, never the end of the task, and the
-//! run's deadline reaches the retry loop through [`run_scope`].
+//! run's deadline reaches the retry loop through [`run_scope`]. Shutdown cancels runs in flight.
 //!
 //! Start times are spread by a fixed offset per (account, collector) (up to a tenth of the
 //! interval, at most 5 s), so collectors do not hit LivePerson in lockstep, and restarts keep the
@@ -103,7 +103,12 @@ pub fn spawn(
                     if *shutdown.borrow() {
                         return;
                     }
-                    let (result, took) = run_once(collector.as_mut(), &ctx, schedule.timeout).await;
+                    // Shutdown cancels a run in flight: it counts nothing (a run commits only
+                    // what it has finished reading), and stopping never waits for a run timeout.
+                    let (result, took) = tokio::select! {
+                        r = run_once(collector.as_mut(), &ctx, schedule.timeout) => r,
+                        _ = shutdown.changed() => return,
+                    };
                     if let Err(e) = &result {
                         tracing::warn!(collector = name, account = %account, error_type = e.error_type().as_str(), error = %e, "collection failed");
                     } else {

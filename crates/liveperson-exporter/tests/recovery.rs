@@ -1,7 +1,7 @@
 //! A failing collector is visible and comes back by itself, in real time with the production
 //! retry policy: after a 429 storm every collector succeeds again within max(2 x interval, 60 s);
 //! a run cut short by its timeout while retrying reports what it was retrying; a run that panics
-//! is `internal` and the collector keeps its schedule.
+//! is `internal` and the collector keeps its schedule; shutdown does not wait for a run in flight.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -184,4 +184,58 @@ async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
     for h in handles {
         h.await.expect("the task itself never panicked");
     }
+}
+
+/// A run that never ends (a collector stuck on a slow LivePerson).
+struct NeverEnds(Arc<AtomicU32>);
+
+impl Collector for NeverEnds {
+    fn collect<'a>(
+        &'a mut self,
+        _: &'a CollectCtx,
+    ) -> futures_util::future::BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn shutdown_cancels_a_run_in_flight() {
+    let sim = real_time_sim(1604).await;
+    let cfg = exporter_config(&sim);
+    let qh = one_collector(&sim, &cfg, "messaging_queue_health");
+    let clock = sim.shared.clock.clone();
+    let store = Arc::new(Store::new(
+        clock.clone(),
+        qh.traffic.clone(),
+        Duration::from_secs(300),
+        Default::default(),
+    ));
+    let started = Arc::new(AtomicU32::new(0));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let handles = spawn(
+        vec![Task {
+            name: "never_ends",
+            collector: Box::new(NeverEnds(started.clone())),
+            schedule: Schedule {
+                interval: Duration::from_secs(1),
+                timeout: Duration::from_secs(600),
+            },
+            client: qh.ctx.client.clone(),
+        }],
+        store.clone(),
+        clock,
+        stopped,
+    );
+    while started.load(Ordering::SeqCst) == 0 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(true);
+    let all = futures_util::future::join_all(handles);
+    tokio::time::timeout(Duration::from_secs(5), all)
+        .await
+        .expect("the task stopped without waiting for its 10-minute run timeout");
+    let stats = store.stats();
+    let s = stats.iter().find(|s| s.collector == "never_ends").unwrap();
+    assert_eq!(s.runs, 0, "a cancelled run is not a finished run: {s:?}");
 }
