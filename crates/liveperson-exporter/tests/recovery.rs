@@ -142,9 +142,22 @@ impl Collector for PanicsOnce {
     }
 }
 
-#[tokio::test]
-async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
-    let sim = real_time_sim(1603).await;
+/// One hand-made collector scheduled on a real-time simulator: its store, the shutdown switch
+/// and its task.
+struct Scheduled {
+    store: Arc<Store>,
+    stop: tokio::sync::watch::Sender<bool>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+    _sim: Simulator,
+}
+
+async fn schedule_one(
+    seed: u64,
+    name: &'static str,
+    collector: Box<dyn Collector>,
+    timeout: Duration,
+) -> Scheduled {
+    let sim = real_time_sim(seed).await;
     let cfg = exporter_config(&sim);
     let qh = one_collector(&sim, &cfg, "messaging_queue_health");
     let clock = sim.shared.clock.clone();
@@ -154,15 +167,14 @@ async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
         Duration::from_secs(300),
         Default::default(),
     ));
-    let runs = Arc::new(AtomicU32::new(0));
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let handles = spawn(
         vec![Task {
-            name: "panics_once",
-            collector: Box::new(PanicsOnce(runs.clone())),
+            name,
+            collector,
             schedule: Schedule {
                 interval: Duration::from_secs(1),
-                timeout: Duration::from_secs(1),
+                timeout,
             },
             client: qh.ctx.client.clone(),
         }],
@@ -170,6 +182,29 @@ async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
         clock,
         stopped,
     );
+    Scheduled {
+        store,
+        stop,
+        handles,
+        _sim: sim,
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
+    let runs = Arc::new(AtomicU32::new(0));
+    let Scheduled {
+        store,
+        stop,
+        handles,
+        ..
+    } = schedule_one(
+        1603,
+        "panics_once",
+        Box::new(PanicsOnce(runs.clone())),
+        Duration::from_secs(1),
+    )
+    .await;
     let deadline = Instant::now() + Duration::from_secs(30);
     while runs.load(Ordering::SeqCst) < 2 {
         assert!(Instant::now() < deadline, "the collector never ran again");
@@ -201,32 +236,19 @@ impl Collector for NeverEnds {
 
 #[tokio::test]
 async fn shutdown_cancels_a_run_in_flight() {
-    let sim = real_time_sim(1604).await;
-    let cfg = exporter_config(&sim);
-    let qh = one_collector(&sim, &cfg, "messaging_queue_health");
-    let clock = sim.shared.clock.clone();
-    let store = Arc::new(Store::new(
-        clock.clone(),
-        qh.traffic.clone(),
-        Duration::from_secs(300),
-        Default::default(),
-    ));
     let started = Arc::new(AtomicU32::new(0));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let handles = spawn(
-        vec![Task {
-            name: "never_ends",
-            collector: Box::new(NeverEnds(started.clone())),
-            schedule: Schedule {
-                interval: Duration::from_secs(1),
-                timeout: Duration::from_secs(600),
-            },
-            client: qh.ctx.client.clone(),
-        }],
-        store.clone(),
-        clock,
-        stopped,
-    );
+    let Scheduled {
+        store,
+        stop,
+        handles,
+        ..
+    } = schedule_one(
+        1604,
+        "never_ends",
+        Box::new(NeverEnds(started.clone())),
+        Duration::from_secs(600),
+    )
+    .await;
     while started.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
