@@ -86,6 +86,16 @@ impl<'de> Deserialize<'de> for Reading {
 /// Numbers by field name, as LivePerson's metric objects carry them.
 pub type Readings = BTreeMap<String, Reading>;
 
+/// A counted field of a metric object: absent is 0 (no such activity); present but not a count
+/// (null, negative, text) is `Err` with the field's name, and the caller counts nothing of the
+/// answer, so it is asked for again.
+pub fn count(m: &Readings, field: &'static str) -> Result<f64, &'static str> {
+    match m.get(field) {
+        None => Ok(0.0),
+        Some(r) => r.value().ok_or(field),
+    }
+}
+
 /// A JSON number (or numeric string) that is not negative; `None` is "no data".
 pub fn value(v: &Value) -> Option<f64> {
     let x = match v {
@@ -145,6 +155,15 @@ mod tests {
         }
         let r: Reading = serde_json::from_value(json!(1_700_000_000_123i64)).unwrap();
         assert_eq!(r.whole(), Some(1_700_000_000_123));
+    }
+
+    #[test]
+    fn a_count_is_absent_as_zero_and_present_as_a_count() {
+        let m: Readings = serde_json::from_value(json!({"a": 3, "b": null, "c": -1})).unwrap();
+        assert_eq!(count(&m, "a"), Ok(3.0));
+        assert_eq!(count(&m, "none"), Ok(0.0));
+        assert_eq!(count(&m, "b"), Err("b"));
+        assert_eq!(count(&m, "c"), Err("c"));
     }
 
     #[test]

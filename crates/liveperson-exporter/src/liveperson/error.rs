@@ -93,6 +93,14 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A counted field of `api`'s answer that is there but not a count.
+    pub fn not_a_count(api: &'static str, field: &str) -> Self {
+        ApiError::Decode {
+            api,
+            detail: format!("{field} is not a count"),
+        }
+    }
+
     /// Its `error_type` label value.
     pub fn error_type(&self) -> ErrorType {
         match self {

@@ -114,6 +114,16 @@ pub enum EmitError {
     },
 }
 
+/// Drops every item whose labels an earlier item has, without copying any labels.
+fn keep_first_of_each<T>(items: &mut Vec<T>, labels: impl Fn(&T) -> &Vec<String>) {
+    let keep: Vec<bool> = {
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
+        items.iter().map(|x| seen.insert(labels(x))).collect()
+    };
+    let mut keep = keep.into_iter();
+    items.retain(|_| keep.next().unwrap_or(true));
+}
+
 /// Builds a snapshot, accepting only samples of declared specs with the declared labels.
 ///
 /// Non-finite values (and the -1 "no data" values, which mappings turn into `None` before they get
@@ -196,10 +206,8 @@ impl SnapshotBuilder {
     /// once, with its first value, so an exposition never holds duplicate series.
     pub fn build(mut self) -> Arc<Snapshot> {
         for f in self.snapshot.families.values_mut() {
-            let mut seen = std::collections::HashSet::with_capacity(f.samples.len());
-            f.samples.retain(|s| seen.insert(s.labels.clone()));
-            seen.clear();
-            f.histograms.retain(|h| seen.insert(h.labels.clone()));
+            keep_first_of_each(&mut f.samples, |s| &s.labels);
+            keep_first_of_each(&mut f.histograms, |h| &h.labels);
         }
         Arc::new(self.snapshot)
     }

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::model::Row;
 use super::specs::{self, LevelMetrics};
 use crate::clock::EpochMs;
-use crate::collectors::values::{Reading, required_id};
+use crate::collectors::values::{count, required_id};
 use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
@@ -65,8 +65,9 @@ impl Grouping {
     }
 }
 
-/// The metrics a row's counters are read from.
-const COUNTED: [&str; 8] = [
+/// The metrics a row's counters are read from: the two that depend on the handle-time model,
+/// then the model-independent ones, then the two LivePerson gives only when grouping by skill.
+pub const COUNTED: [&str; 8] = [
     "handleTime",
     "handledConversations",
     "repliedConversations",
@@ -84,7 +85,7 @@ pub fn invalid_metric(rows: &[Row]) -> Option<&'static str> {
     rows.iter().find_map(|r| {
         COUNTED
             .into_iter()
-            .find(|name| r.metrics.get(*name).is_some_and(|v| v.value().is_none()))
+            .find_map(|name| count(&r.metrics, name).err())
     })
 }
 
@@ -119,7 +120,8 @@ impl Totals {
             if !counted.insert((r.timeframe.from_l, key.clone())) {
                 continue;
             }
-            let get = |name: &str| r.metrics.get(name).and_then(Reading::value).unwrap_or(0.0);
+            // Checked before anything is added (`invalid_metric`).
+            let get = |name: &'static str| count(&r.metrics, name).unwrap_or(0.0);
             let mut bump = |spec: &'static MetricSpec, extra: Option<&str>, v: f64| {
                 let mut labels = vec![account.to_string()];
                 labels.extend(key.iter().cloned());

@@ -189,10 +189,6 @@ enum Fetched {
     NotDoneFrom(EpochMs),
 }
 
-const MODEL_METRICS: &str = "handleTime,handledConversations";
-const ALL_METRICS: &str =
-    "handleTime,handledConversations,repliedConversations,consumerMessages,agentMessages,workTime";
-
 fn floor_q(t: EpochMs) -> EpochMs {
     t.div_euclid(QUARTER) * QUARTER
 }
@@ -213,15 +209,14 @@ impl IntervalMetrics {
         (model, first_model): (&str, bool),
         (from, to): (EpochMs, EpochMs),
     ) -> Result<Fetched, CollectError> {
-        let mut metrics = if first_model {
-            ALL_METRICS
-        } else {
-            MODEL_METRICS
-        }
-        .to_string();
-        if first_model && g == Grouping::Skill {
-            metrics.push_str(",arrivals,closedConversations");
-        }
+        // The first model's answer carries every counted metric (arrivals and closed only by
+        // skill); the others only the two that depend on the model.
+        let asked = match (first_model, g) {
+            (false, _) => 2,
+            (true, Grouping::Skill) => mapping::COUNTED.len(),
+            (true, _) => 6,
+        };
+        let metrics = mapping::COUNTED[..asked].join(",");
         let mut rows = Vec::new();
         let mut next = NextPage::First;
         loop {
@@ -343,11 +338,7 @@ impl IntervalMetrics {
                 .iter()
                 .find_map(|(_, _, rows)| mapping::invalid_metric(rows))
             {
-                return Err(ApiError::Decode {
-                    api: "interval_metrics",
-                    detail: format!("{name} is not a count"),
-                }
-                .into());
+                return Err(ApiError::not_a_count("interval_metrics", name).into());
             }
             for (m, first, rows) in answers {
                 self.totals.add(account, g, (m, first), (from, to), &rows);

@@ -3,6 +3,7 @@
 
 use super::model::Metrics;
 use super::specs::LevelMetrics;
+use crate::collectors::values::count;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
 
 /// A number, unless it is absent, not a number or negative ("no data" is -1).
@@ -77,14 +78,10 @@ pub const CLOSERS: [&str; 3] = ["agent", "consumer", "system"];
 /// counts as none; a value that is there but not a count (null, -1, text) is `Err` with its field,
 /// and the caller counts nothing of the answer.
 pub fn closed(m: &Metrics) -> Result<[(&'static str, f64); 3], &'static str> {
-    let count = |field: &'static str| match m.get(field) {
-        None => Ok(0.0),
-        Some(v) => v.value().ok_or(field),
-    };
     Ok([
-        ("agent", count("closedByAgent")?),
-        ("consumer", count("closedByConsumer")?),
-        ("system", count("autoClosed")?),
+        ("agent", count(m, "closedByAgent")?),
+        ("consumer", count(m, "closedByConsumer")?),
+        ("system", count(m, "autoClosed")?),
     ])
 }
 

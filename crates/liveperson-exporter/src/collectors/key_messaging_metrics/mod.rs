@@ -318,10 +318,8 @@ impl KeyMessagingMetrics {
         // the watermark.
         let mut counts = Vec::with_capacity(new_closed.len());
         for (owner, m) in &new_closed {
-            let by_closer = mapping::closed(m).map_err(|field| ApiError::Decode {
-                api: "kmm_metrics",
-                detail: format!("{field} is not a count"),
-            })?;
+            let by_closer =
+                mapping::closed(m).map_err(|field| ApiError::not_a_count("kmm_metrics", field))?;
             counts.push((owner, by_closer));
         }
         for (owner, by_closer) in counts {

@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::machinery::{Built, CollectCtx, CollectError, read_section};
-use super::values::{Reading, Readings};
+use super::values::{Readings, count};
 use crate::clock::duration_ms;
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
@@ -181,8 +181,8 @@ impl RollingWindow {
         }
     }
 
-    /// The first counted field in `values` that is present but not a non-negative number.
-    fn invalid_field(&self, values: &BucketValues) -> Option<&'static str> {
+    /// Every counted field of `values` is absent or a count; `Err` names the first that is not.
+    fn check_counts(&self, values: &BucketValues) -> Result<(), &'static str> {
         let maps = values
             .total
             .iter()
@@ -190,18 +190,17 @@ impl RollingWindow {
             .chain(values.agents.values());
         for m in maps {
             for c in self.api.counted {
-                if m.get(c.field).is_some_and(|v| v.value().is_none()) {
-                    return Some(c.field);
-                }
+                count(m, c.field)?;
             }
         }
-        None
+        Ok(())
     }
 
     fn add(&mut self, values: &BucketValues, account: &str) {
         let add = |totals: &mut BTreeMap<_, f64>, level: Breakdown, key: &str, m: &Readings| {
             for (i, c) in self.api.counted.iter().enumerate() {
-                let v = m.get(c.field).and_then(Reading::value).unwrap_or(0.0) * c.scale;
+                // Checked before anything is added (`check_counts`).
+                let v = count(m, c.field).unwrap_or(0.0) * c.scale;
                 *totals.entry((level, key.to_string(), i)).or_default() += v;
             }
         };
@@ -271,12 +270,9 @@ impl RollingWindow {
             // A counted field that is there but not a count (null, negative, text) makes the
             // whole answer suspect: nothing is added and the watermark stays, so the buckets are
             // asked for again. An absent field is a bucket without that activity (0).
-            if let Some(field) = fresh.iter().find_map(|v| self.invalid_field(v)) {
-                return Err(ApiError::Decode {
-                    api: self.api.api,
-                    detail: format!("{field} is not a count"),
-                }
-                .into());
+            for v in &fresh {
+                self.check_counts(v)
+                    .map_err(|field| ApiError::not_a_count(self.api.api, field))?;
             }
             for v in fresh {
                 self.add(v, &account);
