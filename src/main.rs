@@ -43,10 +43,23 @@ struct ConfigArgs {
     /// (LIVEPERSON_EXPORTER_*, `__` for nesting) overrides it.
     #[arg(long, short, env = "LIVEPERSON_EXPORTER_CONFIG")]
     config: Option<PathBuf>,
+    /// Web config file in the Prometheus exporter-toolkit format (TLS, basic auth, headers);
+    /// overrides web.config_file.
+    #[arg(long = "web.config.file", value_name = "FILE")]
+    web_config_file: Option<PathBuf>,
+}
+
+impl ConfigArgs {
+    fn sources(&self) -> app::Sources {
+        app::Sources {
+            config: self.config.clone(),
+            web_config_file: self.web_config_file.clone(),
+        }
+    }
 }
 
 fn load(args: &ConfigArgs) -> Result<app::Checked, Vec<config::Problem>> {
-    app::check(args.config.as_deref())
+    app::check(&args.sources())
 }
 
 fn report(problems: &[config::Problem]) -> ExitCode {
@@ -100,9 +113,33 @@ async fn run(checked: app::Checked, clock: SharedClock) -> anyhow::Result<()> {
     );
     let exporter = app::start(checked, clock).await?;
     tracing::info!(addr = %exporter.addr, "serving /metrics");
-    shutdown_signal().await;
-    tracing::info!("stopping");
-    exporter.stop().await;
+    #[cfg(unix)]
+    reload_on_sighup(exporter.reloader())?;
+    exporter
+        .run(async {
+            shutdown_signal().await;
+            tracing::info!("stopping");
+        })
+        .await;
+    Ok(())
+}
+
+/// SIGHUP reloads the configuration, as it does for Prometheus; the outcome is logged by the
+/// reload itself.
+#[cfg(unix)]
+fn reload_on_sighup(
+    reloader: tokio::sync::mpsc::Sender<liveperson_exporter::web::routes::ReloadRequest>,
+) -> anyhow::Result<()> {
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the configuration");
+            let (done, _) = tokio::sync::oneshot::channel();
+            if reloader.send(done).await.is_err() {
+                break;
+            }
+        }
+    });
     Ok(())
 }
 
@@ -110,8 +147,12 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            let _ = ctrl_c.await;
+            return;
+        };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

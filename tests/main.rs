@@ -18,5 +18,7 @@ mod helm;
 mod prometheus;
 /// No secret in logs or output.
 mod secrets;
+/// TLS, basic auth and connection bounds of the binary's server.
+mod serving;
 /// Child processes and the demo configuration.
 mod support;

@@ -1,37 +1,58 @@
 //! Assembly: the one door to a checked configuration ([`check`], giving a [`Checked`]), and from
-//! it to running clients, collectors, scheduler and HTTP server ([`start`]), or to one collection
+//! it to a running exporter ([`start`]: collectors, HTTP server, OTLP) that reloads itself
+//! ([`Exporter::run`]: SIGHUP or `POST /-/reload` through [`Exporter::reloader`], and changed
+//! secret files) and stops within `shutdown_timeout` ([`Exporter::stop`]); or to one collection
 //! of everything ([`once`]). The configuration the demo runs ([`demo_config`]) lives here too; it
 //! knows the simulator only by its URL and credentials.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::collectors::{CollectCtx, Planned, plan};
+use crate::config::stamps::FileStamps;
 use crate::config::{AccountConfig, Auth, Config, HttpConfig, LogConfig, Problem};
+use crate::fleet::Fleet;
 use crate::liveperson::{AccountClient, LivePerson};
 use crate::otlp::Sink;
-use crate::scheduler::{Task, run_once, spawn};
+use crate::scheduler::run_once;
 use crate::store::Store;
 use crate::traffic::Traffic;
+use crate::web::config::Source;
+use crate::web::routes::ReloadRequest;
 
-/// A configuration with every enabled collector of every account built from it: what
-/// `check-config` checks is exactly what `run` and `once` start, and the collectors are planned
-/// once.
+/// Where the configuration comes from: the file (if any; the environment always applies) and the
+/// `--web.config.file` flag, which overrides `web.config_file`. A reload reads them again (an
+/// in-memory configuration, [`Checked::new`], has no sources: a reload reads the environment).
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// The configuration file.
+    pub config: Option<PathBuf>,
+    /// The web config file given on the command line.
+    pub web_config_file: Option<PathBuf>,
+}
+
+/// A configuration with every enabled collector of every account built from it, and its web
+/// config read: what `check-config` checks is exactly what `run` and `once` start, and the
+/// collectors are planned once.
 pub struct Checked {
     config: Config,
     planned: Vec<Planned>,
+    web: Arc<Source>,
+    sources: Sources,
 }
 
 impl Checked {
-    /// Plans the collectors of an in-memory configuration (the demo's, the tests').
+    /// Plans the collectors of an in-memory configuration (the demo's, the tests') and reads
+    /// its web config file, if it names one.
     pub fn new(config: Config) -> Result<Self, Vec<Problem>> {
-        let planned = plan(&config)?;
-        Ok(Self { config, planned })
+        finish(config, Vec::new(), Sources::default())
     }
 
     /// The configuration.
@@ -65,14 +86,39 @@ impl Checked {
     }
 }
 
-/// The one door to a checked configuration: loads the file and the environment and plans every
-/// collector, reporting every problem of the file and of every collector section at once.
-pub fn check(path: Option<&std::path::Path>) -> Result<Checked, Vec<Problem>> {
-    let (config, mut problems) = crate::config::load(path);
-    match plan(&config) {
-        Ok(planned) if problems.is_empty() => Ok(Checked { config, planned }),
-        Ok(_) => Err(problems),
-        Err(more) => {
+/// The one door to a checked configuration: loads the file and the environment, reads the web
+/// config and plans every collector, reporting every problem of the file, the web config and every
+/// collector section at once.
+pub fn check(sources: &Sources) -> Result<Checked, Vec<Problem>> {
+    let (mut config, problems) = crate::config::load(sources.config.as_deref());
+    if let Some(file) = &sources.web_config_file {
+        config.web.config_file = Some(file.clone());
+    }
+    finish(config, problems, sources.clone())
+}
+
+fn finish(
+    config: Config,
+    mut problems: Vec<Problem>,
+    sources: Sources,
+) -> Result<Checked, Vec<Problem>> {
+    let web = match config.web.config_file.as_deref().map(Source::read) {
+        None => Some(Source::none()),
+        Some(Ok(source)) => Some(source),
+        Some(Err(more)) => {
+            problems.extend(more.0);
+            None
+        }
+    };
+    match (plan(&config), web) {
+        (Ok(planned), Some(web)) if problems.is_empty() => Ok(Checked {
+            config,
+            planned,
+            web: Arc::new(web),
+            sources,
+        }),
+        (Ok(_), _) => Err(problems),
+        (Err(more), _) => {
             problems.extend(more);
             Err(problems)
         }
@@ -87,123 +133,230 @@ pub struct Exporter {
     pub store: Arc<Store>,
     /// The OTLP pipeline, when enabled.
     pub otlp: Option<Sink>,
-    shutdown: watch::Sender<bool>,
-    tasks: Vec<JoinHandle<()>>,
+    sources: Sources,
+    /// The configuration in force (settings that need a restart keep their running values).
+    config: Config,
+    histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
+    secret_files: FileStamps,
+    fleet: Fleet,
+    stop: CancellationToken,
     server: JoinHandle<()>,
+    reload_tx: mpsc::Sender<ReloadRequest>,
+    reload_rx: mpsc::Receiver<ReloadRequest>,
+}
+
+/// The settings a reload cannot change in a running process, by key.
+fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
+    [
+        ("listen", old.listen != new.listen),
+        (
+            "metrics_endpoint",
+            old.metrics_endpoint != new.metrics_endpoint,
+        ),
+        ("web", old.web != new.web),
+        ("otlp", old.otlp != new.otlp),
+        ("log", old.log != new.log),
+    ]
+    .into_iter()
+    .filter_map(|(key, changed)| changed.then_some(key))
+    .collect()
 }
 
 impl Exporter {
-    /// Stops the collectors (a run in flight is cancelled and counts nothing), then pushes what
-    /// OTLP has not exported yet (the collectors' last results included), then stops the server.
-    pub async fn stop(self) {
-        let _ = self.shutdown.send(true);
-        for t in self.tasks {
-            let _ = t.await;
+    /// Where reload requests go: `POST /-/reload` uses it, and the binary sends one per SIGHUP.
+    pub fn reloader(&self) -> mpsc::Sender<ReloadRequest> {
+        self.reload_tx.clone()
+    }
+
+    /// Reads the configuration again from its sources and applies it (see [`crate::fleet`]). An
+    /// invalid one is refused as a whole and the running one stays; either way the outcome is
+    /// logged and exposed as `liveperson_exporter_config_last_reload_successful`.
+    pub async fn reload(&mut self) -> Result<(), String> {
+        let checked = match check(&self.sources) {
+            Ok(c) => c,
+            Err(problems) => {
+                for p in &problems {
+                    tracing::error!(problem = %p, "configuration not reloaded, the old one keeps running");
+                }
+                self.store.reloaded(false);
+                return Err(problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"));
+            }
+        };
+        for c in checked.cautions() {
+            tracing::warn!(key = %c.path, "{}", c.message);
         }
-        if let Some(sink) = self.otlp {
-            match sink.shutdown().await {
-                Ok(()) => tracing::info!("OTLP: final export done"),
-                Err(e) => tracing::warn!(error = %e, "OTLP: final export failed"),
+        let Checked {
+            config: mut new,
+            planned,
+            ..
+        } = checked;
+        for key in needs_restart(&self.config, &new) {
+            tracing::warn!(key, "changed; takes effect at the next restart");
+        }
+        if self.otlp.is_some()
+            && crate::collectors::histogram_bounds(&planned) != self.histogram_bounds
+        {
+            tracing::warn!(
+                "histogram buckets changed; OTLP keeps the old ones until the next restart"
+            );
+        }
+        // What needs a restart keeps its running value, so the next reload compares with it.
+        new.listen = self.config.listen;
+        new.metrics_endpoint = self.config.metrics_endpoint;
+        new.web = self.config.web.clone();
+        new.otlp = self.config.otlp.clone();
+        new.log = self.config.log.clone();
+        let changes = self.fleet.apply(&new, planned).await;
+        self.store.reconfigure(identity(&new), new.gauge_max_age);
+        self.secret_files = FileStamps::of(new.secret_files());
+        self.config = new;
+        self.store.reloaded(true);
+        tracing::info!(
+            kept = changes.kept,
+            reconnected = changes.reconnected,
+            started = changes.started,
+            stopped = changes.stopped,
+            "configuration reloaded"
+        );
+        Ok(())
+    }
+
+    /// Serves reload requests and reloads when a secret file changes, until `until` completes;
+    /// then stops (see [`Exporter::stop`]).
+    pub async fn run(mut self, until: impl std::future::Future<Output = ()>) {
+        tokio::pin!(until);
+        let mut every = self.config.secret_file_check_interval;
+        let mut tick = checker(every);
+        loop {
+            tokio::select! {
+                _ = &mut until => break,
+                Some(request) = self.reload_rx.recv() => {
+                    let outcome = self.reload().await;
+                    let _ = request.send(outcome);
+                }
+                _ = tick.tick() => {
+                    if self.secret_files.changed() {
+                        tracing::info!("a secret file changed: reloading");
+                        let _ = self.reload().await;
+                    }
+                }
+            }
+            if every != self.config.secret_file_check_interval {
+                every = self.config.secret_file_check_interval;
+                tick = checker(every);
             }
         }
-        let _ = self.server.await;
+        self.stop().await;
+    }
+
+    /// Stops within `shutdown_timeout`: collectors stop at once (a run in flight is cancelled and
+    /// counts nothing), OTLP pushes what it has not exported yet (the collectors' last results
+    /// included) once, and the server finishes the requests in progress and closes.
+    pub async fn stop(self) {
+        let deadline = tokio::time::Instant::now() + self.config.shutdown_timeout;
+        self.stop.cancel();
+        self.fleet.stop().await;
+        if let Some(sink) = self.otlp {
+            match tokio::time::timeout_at(deadline, sink.shutdown()).await {
+                Ok(Ok(())) => tracing::info!("OTLP: final export done"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "OTLP: final export failed"),
+                Err(_) => tracing::warn!("OTLP: final export cut off by shutdown_timeout"),
+            }
+        }
+        let mut server = self.server;
+        if tokio::time::timeout_at(deadline, &mut server)
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open at shutdown_timeout: closing them");
+            server.abort();
+        }
     }
 }
 
-/// Collector tasks, the store they publish to, the traffic counters and the bounds of the
-/// histograms they emit.
-struct Prepared {
-    tasks: Vec<Task>,
-    store: Store,
-    traffic: Arc<Traffic>,
-    histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
+/// A ticker for the secret-file check.
+fn checker(every: std::time::Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
 }
 
-/// Every account's collector tasks (on one HTTP client and its traffic counters), and the store
-/// they publish to.
-fn prepare(checked: Checked, clock: &SharedClock) -> (Config, Prepared) {
-    let Checked {
-        config: cfg,
-        planned,
-    } = checked;
-    let traffic = Arc::new(Traffic::default());
-    let lp = Arc::new(LivePerson::new(cfg.http.clone(), traffic.clone()));
-    let clients: Vec<Arc<AccountClient>> = cfg
-        .accounts
-        .iter()
-        .map(|a| Arc::new(AccountClient::new(lp.clone(), a.clone())))
-        .collect();
-    let histogram_bounds = crate::collectors::histogram_bounds(&planned);
-    let tasks = planned
-        .into_iter()
-        .map(|p| Task {
-            name: p.entry.name,
-            collector: p.built.collector,
-            schedule: p.built.schedule,
-            client: clients[p.account].clone(),
-        })
-        .collect();
-    let store = Store::new(
+/// Who the exporter is among its replicas, for the self metrics.
+fn identity(cfg: &Config) -> crate::self_metrics::Identity {
+    crate::self_metrics::Identity {
+        shard: cfg.shard,
+        accounts: cfg.accounts.iter().map(|a| a.id.clone()).collect(),
+    }
+}
+
+/// The store the collectors publish to, for `cfg`.
+fn new_store(cfg: &Config, clock: &SharedClock, traffic: &Arc<Traffic>) -> Store {
+    Store::new(
         clock.clone(),
         traffic.clone(),
         cfg.gauge_max_age,
-        crate::self_metrics::Identity {
-            shard: cfg.shard,
-            accounts: cfg.accounts.iter().map(|a| a.id.clone()).collect(),
-        },
-    );
-    let prepared = Prepared {
-        tasks,
-        store,
-        traffic,
-        histogram_bounds,
-    };
-    (cfg, prepared)
+        identity(cfg),
+    )
 }
 
 /// Starts collecting and serving. Errors are a failed bind or OTLP set-up.
 pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Exporter> {
-    let (
-        cfg,
-        Prepared {
-            tasks,
-            store,
-            traffic,
-            histogram_bounds,
-        },
-    ) = prepare(checked, &clock);
-    let store = Arc::new(store);
+    let Checked {
+        config: cfg,
+        planned,
+        web,
+        sources,
+    } = checked;
+    let traffic = Arc::new(Traffic::default());
+    let store = Arc::new(new_store(&cfg, &clock, &traffic));
+    let histogram_bounds = crate::collectors::histogram_bounds(&planned);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let otlp = if cfg.otlp.enabled {
         Some(crate::otlp::start(
             &cfg.otlp,
             store.clone(),
-            traffic,
+            traffic.clone(),
             clock.clone(),
-            histogram_bounds,
+            histogram_bounds.clone(),
         )?)
     } else {
         None
     };
-    let (shutdown, rx) = watch::channel(false);
-    let tasks = spawn(tasks, store.clone(), clock, rx.clone());
-    let router = crate::http::router(store.clone(), cfg.metrics_endpoint);
-    let mut stop = rx;
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await;
+    let stop = CancellationToken::new();
+    let mut fleet = Fleet::new(traffic, store.clone(), clock, stop.child_token());
+    fleet.apply(&cfg, planned).await;
+    let (reload_tx, reload_rx) = mpsc::channel(4);
+    let router = crate::web::routes::router(crate::web::routes::Routes {
+        store: store.clone(),
+        serve_metrics: cfg.metrics_endpoint,
+        max_requests: cfg.web.max_requests,
+        reload: cfg.web.enable_lifecycle.then(|| reload_tx.clone()),
     });
+    let server = tokio::spawn(crate::web::serve::serve(
+        listener,
+        router,
+        web,
+        cfg.web.limits(),
+        stop.child_token(),
+    ));
     Ok(Exporter {
         addr,
         store,
         otlp,
-        shutdown,
-        tasks,
+        sources,
+        secret_files: FileStamps::of(cfg.secret_files()),
+        config: cfg,
+        histogram_bounds,
+        fleet,
+        stop,
         server,
+        reload_tx,
+        reload_rx,
     })
 }
 
@@ -213,18 +366,32 @@ pub async fn once(
     checked: Checked,
     clock: SharedClock,
 ) -> anyhow::Result<(Arc<crate::metrics::exposition::Exposition>, Vec<String>)> {
-    let (_, Prepared { tasks, store, .. }) = prepare(checked, &clock);
+    let Checked {
+        config: cfg,
+        planned,
+        ..
+    } = checked;
+    let traffic = Arc::new(Traffic::default());
+    let store = new_store(&cfg, &clock, &traffic);
+    let lp = Arc::new(LivePerson::new(cfg.http.clone(), traffic));
+    let clients: Vec<Arc<AccountClient>> = cfg
+        .accounts
+        .iter()
+        .map(|a| Arc::new(AccountClient::new(lp.clone(), a.clone())))
+        .collect();
     let mut failures = Vec::new();
-    for mut t in tasks {
+    for mut p in planned {
+        let client = clients[p.account].clone();
         let ctx = CollectCtx {
-            client: t.client.clone(),
+            client: client.clone(),
             clock: clock.clone(),
         };
-        let (result, took) = run_once(t.collector.as_mut(), &ctx, t.schedule.timeout).await;
+        let (result, took) =
+            run_once(p.built.collector.as_mut(), &ctx, p.built.schedule.timeout).await;
         if let Err(e) = &result {
-            failures.push(format!("{}/{}: {e}", t.client.account_id(), t.name));
+            failures.push(format!("{}/{}: {e}", client.account_id(), p.entry.name));
         }
-        store.publish(t.client.account_id(), t.name, &result, took);
+        store.publish(client.account_id(), p.entry.name, &result, took);
     }
     Ok((store.exposition(), failures))
 }
@@ -246,6 +413,9 @@ pub fn demo_config(listen: SocketAddr, csds_url: &str, accounts: &[String], auth
     Config {
         listen,
         metrics_endpoint: true,
+        web: crate::web::WebSettings::default(),
+        shutdown_timeout: std::time::Duration::from_secs(15),
+        secret_file_check_interval: std::time::Duration::from_secs(10),
         otlp: crate::otlp::OtlpConfig::default(),
         log: LogConfig::default(),
         http: HttpConfig::default(),

@@ -3,7 +3,7 @@
 //! The walk from a configuration to `/metrics` and OTLP, one module per step: [`config`] checks
 //! the settings, [`app`] assembles the rest, [`scheduler`] runs each account's [`collectors`] on
 //! their intervals, which call LivePerson through [`liveperson`] and publish snapshots ([`metrics`]) to
-//! the [`store`]; [`http`] serves its encoded bytes and [`otlp`] pushes the same snapshots.
+//! the [`store`]; [`web`] serves its encoded bytes and [`otlp`] pushes the same snapshots.
 //! `ARCHITECTURE.md` at the repository root tells the whole walk.
 //!
 //! The crate does not depend on the LivePerson simulator (`liveperson-sim`); [`clock`] (the
@@ -17,7 +17,7 @@ pub mod app;
 pub mod collectors;
 pub mod config;
 pub mod error_type;
-pub mod http;
+pub mod fleet;
 pub mod liveperson;
 pub mod metrics;
 pub mod otlp;
@@ -27,3 +27,4 @@ pub mod service;
 pub mod shard;
 pub mod store;
 pub mod traffic;
+pub mod web;

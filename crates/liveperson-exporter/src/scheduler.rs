@@ -2,7 +2,8 @@
 //! [`Clock`](crate::clock::Clock), with a per-run timeout. Runs of one collector never overlap: a
 //! run that outlasts its interval makes the ticks it covered count as skipped. Runs are
 //! supervised: a panic is an `internal` failure of that run, never the end of the task, and the
-//! run's deadline reaches the retry loop through [`run_scope`]. Shutdown cancels runs in flight.
+//! run's deadline reaches the retry loop through [`run_scope`]. Stopping a task cancels its run in flight
+//! and gives the collector back.
 //!
 //! Start times are spread by a fixed offset per (account, collector) (up to a tenth of the
 //! interval, at most 5 s), so collectors do not hit LivePerson in lockstep, and restarts keep the
@@ -14,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::clock::{SharedClock, duration_ms};
 use crate::collectors::{CollectCtx, CollectError, Collector, Schedule};
@@ -67,65 +68,64 @@ pub struct Task {
     pub client: Arc<AccountClient>,
 }
 
-/// Starts every task; each stops when `shutdown` turns true.
+/// Starts `task`; it stops when `stop` is cancelled (a run in flight is cancelled and counts
+/// nothing) and hands the task back, its collector's state intact, so a reload can keep it.
 pub fn spawn(
-    tasks: Vec<Task>,
+    task: Task,
     store: Arc<Store>,
     clock: SharedClock,
-    shutdown: watch::Receiver<bool>,
-) -> Vec<JoinHandle<()>> {
-    tasks
-        .into_iter()
-        .map(|t| {
-            store.register(t.client.account_id(), t.name);
-            let (store, clock, mut shutdown) = (store.clone(), clock.clone(), shutdown.clone());
-            // The first run is due relative to the start, not to when the task gets to run.
-            let first = clock.now_ms() + spread_ms(t.client.account_id(), t.name, t.schedule.interval);
-            tokio::spawn(async move {
-                let Task {
-                    name,
-                    mut collector,
-                    schedule,
-                    client,
-                } = t;
-                let account = client.account_id().to_string();
-                let interval = duration_ms(schedule.interval);
-                let ctx = CollectCtx {
-                    client,
-                    clock: clock.clone(),
-                };
-                let mut next = first;
-                loop {
-                    tokio::select! {
-                        _ = clock.sleep_until(next) => {}
-                        _ = shutdown.changed() => return,
-                    }
-                    if *shutdown.borrow() {
-                        return;
-                    }
-                    // Shutdown cancels a run in flight: it counts nothing (a run commits only
-                    // what it has finished reading), and stopping never waits for a run timeout.
-                    let (result, took) = tokio::select! {
-                        r = run_once(collector.as_mut(), &ctx, schedule.timeout) => r,
-                        _ = shutdown.changed() => return,
-                    };
-                    if let Err(e) = &result {
-                        tracing::warn!(collector = name, account = %account, error_type = e.error_type().as_str(), error = %e, "collection failed");
-                    } else {
-                        tracing::debug!(collector = name, account = %account, took_ms = took.as_millis() as u64, "collected");
-                    }
-                    store.publish(&account, name, &result, took);
-                    next += interval;
-                    let now = clock.now_ms();
-                    if now >= next {
-                        let missed = (now - next) / interval + 1;
-                        store.skipped(&account, name, missed as u64);
-                        next += missed * interval;
-                    }
-                }
-            })
-        })
-        .collect()
+    stop: CancellationToken,
+) -> JoinHandle<Task> {
+    store.register(task.client.account_id(), task.name);
+    // The first run is due relative to the start, not to when the task gets to run.
+    let first =
+        clock.now_ms() + spread_ms(task.client.account_id(), task.name, task.schedule.interval);
+    tokio::spawn(async move {
+        let Task {
+            name,
+            mut collector,
+            schedule,
+            client,
+        } = task;
+        let account = client.account_id().to_string();
+        let interval = duration_ms(schedule.interval);
+        let ctx = CollectCtx {
+            client,
+            clock: clock.clone(),
+        };
+        let mut next = first;
+        loop {
+            tokio::select! {
+                _ = clock.sleep_until(next) => {}
+                _ = stop.cancelled() => break,
+            }
+            // Stopping cancels a run in flight: it counts nothing (a run commits only what it has
+            // finished reading), and stopping never waits for a run timeout.
+            let (result, took) = tokio::select! {
+                r = run_once(collector.as_mut(), &ctx, schedule.timeout) => r,
+                _ = stop.cancelled() => break,
+            };
+            if let Err(e) = &result {
+                tracing::warn!(collector = name, account = %account, error_type = e.error_type().as_str(), error = %e, "collection failed");
+            } else {
+                tracing::debug!(collector = name, account = %account, took_ms = took.as_millis() as u64, "collected");
+            }
+            store.publish(&account, name, &result, took);
+            next += interval;
+            let now = clock.now_ms();
+            if now >= next {
+                let missed = (now - next) / interval + 1;
+                store.skipped(&account, name, missed as u64);
+                next += missed * interval;
+            }
+        }
+        Task {
+            name,
+            collector,
+            schedule,
+            client: ctx.client,
+        }
+    })
 }
 
 #[cfg(test)]

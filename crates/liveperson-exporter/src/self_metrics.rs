@@ -147,9 +147,28 @@ pub static SHARD_ACCOUNT: MetricSpec = MetricSpec {
     labels: &["account_id"],
 };
 
+/// Whether the last configuration reload worked.
+pub static RELOAD_OK: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_config_last_reload_successful",
+    help: "1 if the last configuration reload (SIGHUP, POST /-/reload or a changed secret file) was applied, 0 if it was refused",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// When the configuration was last loaded.
+pub static RELOAD_TIME: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_config_last_reload_success_timestamp_seconds",
+    help: "Unix time the configuration in force was loaded (at start or by the last successful reload)",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &[],
+};
+
 /// Every self metric.
 pub static ALL: &[&MetricSpec] = &[
     &BUILD,
+    &RELOAD_OK,
+    &RELOAD_TIME,
     &SHARD,
     &SHARD_ACCOUNT,
     &UP,
@@ -175,6 +194,15 @@ pub struct Identity {
     pub shard: crate::shard::Shard,
     /// Ids of the accounts the shard polls.
     pub accounts: Vec<String>,
+}
+
+/// The state of the configuration in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConfigStatus {
+    /// Whether the last reload was applied (true until one is refused).
+    pub last_reload_successful: bool,
+    /// When the configuration in force was loaded, epoch ms.
+    pub loaded_ms: i64,
 }
 
 /// What the store knows about one collector of one account.
@@ -205,11 +233,18 @@ pub struct RunStats {
 /// Renders the self metrics.
 pub fn snapshot(
     identity: &Identity,
+    config: &ConfigStatus,
     runs: &[RunStats],
     traffic: &TrafficView,
 ) -> Result<Arc<Snapshot>, EmitError> {
     let mut b = SnapshotBuilder::new(ALL);
     b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
+    b.add(
+        &RELOAD_OK,
+        &[],
+        Some(config.last_reload_successful as u8 as f64),
+    )?;
+    b.add(&RELOAD_TIME, &[], Some(config.loaded_ms as f64 / 1000.0))?;
     let (index, count) = (
         identity.shard.index.to_string(),
         identity.shard.count.to_string(),
@@ -271,6 +306,11 @@ mod tests {
     use super::*;
     use crate::traffic::Traffic;
 
+    const STATUS: ConfigStatus = ConfigStatus {
+        last_reload_successful: true,
+        loaded_ms: 0,
+    };
+
     #[test]
     fn failure_and_throttling_counters_start_at_zero() {
         let traffic = Traffic::default();
@@ -282,7 +322,7 @@ mod tests {
             ..RunStats::default()
         };
         run.errors.insert("rate_limited", 2);
-        let s = snapshot(&Identity::default(), &[run], &traffic.view()).unwrap();
+        let s = snapshot(&Identity::default(), &STATUS, &[run], &traffic.view()).unwrap();
         let key = ["key_messaging_metrics", "7"];
         for t in ErrorType::all() {
             let want = if t == "rate_limited" { 2.0 } else { 0.0 };
@@ -291,7 +331,7 @@ mod tests {
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(0.0));
         assert_eq!(s.value(&RETRIES, &["7", "kmm_metrics"]), Some(0.0));
         traffic.request("7", "kmm_metrics", Some(429));
-        let s = snapshot(&Identity::default(), &[], &traffic.view()).unwrap();
+        let s = snapshot(&Identity::default(), &STATUS, &[], &traffic.view()).unwrap();
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(1.0));
     }
 }

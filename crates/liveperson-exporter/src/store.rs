@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -42,8 +43,9 @@ struct Slot {
 pub struct Store {
     clock: SharedClock,
     traffic: Arc<Traffic>,
-    identity: self_metrics::Identity,
-    gauge_max_age_ms: i64,
+    identity: Mutex<self_metrics::Identity>,
+    config_status: Mutex<self_metrics::ConfigStatus>,
+    gauge_max_age_ms: AtomicI64,
     slots: Mutex<BTreeMap<(String, &'static str), Slot>>,
     published: ArcSwap<Published>,
     generation: watch::Sender<u64>,
@@ -57,17 +59,46 @@ impl Store {
         gauge_max_age: Duration,
         identity: self_metrics::Identity,
     ) -> Self {
+        let loaded_ms = clock.now_ms();
         let store = Self {
             clock,
             traffic,
-            identity,
-            gauge_max_age_ms: duration_ms(gauge_max_age),
+            identity: Mutex::new(identity),
+            config_status: Mutex::new(self_metrics::ConfigStatus {
+                last_reload_successful: true,
+                loaded_ms,
+            }),
+            gauge_max_age_ms: AtomicI64::new(duration_ms(gauge_max_age)),
             slots: Mutex::new(BTreeMap::new()),
             published: ArcSwap::from_pointee(Published::default()),
             generation: watch::channel(0).0,
         };
         store.rebuild();
         store
+    }
+
+    /// Takes a reloaded configuration's identity (the accounts polled) and gauge age.
+    pub fn reconfigure(&self, identity: self_metrics::Identity, gauge_max_age: Duration) {
+        *self.identity.lock() = identity;
+        self.gauge_max_age_ms
+            .store(duration_ms(gauge_max_age), Ordering::Relaxed);
+    }
+
+    /// Records a reload's outcome.
+    pub fn reloaded(&self, applied: bool) {
+        let mut status = self.config_status.lock();
+        status.last_reload_successful = applied;
+        if applied {
+            status.loaded_ms = self.clock.now_ms();
+        }
+        drop(status);
+        self.rebuild();
+    }
+
+    /// Forgets a collector that no longer runs (its account or section was removed): its series
+    /// and statistics go with the next rebuild.
+    pub fn forget(&self, account: &str, collector: &'static str) {
+        self.slots.lock().remove(&(account.to_string(), collector));
     }
 
     /// Declares a collector that will run, so readiness waits for it.
@@ -136,7 +167,7 @@ impl Store {
         let fresh = slot
             .stats
             .last_success_ms
-            .is_some_and(|t| now - t <= self.gauge_max_age_ms);
+            .is_some_and(|t| now - t <= self.gauge_max_age_ms.load(Ordering::Relaxed));
         Some(if fresh || slot.stats.last_ok == Some(true) {
             snap.clone()
         } else {
@@ -158,7 +189,9 @@ impl Store {
                 snaps.extend(exposed);
             }
         }
-        match self_metrics::snapshot(&self.identity, &stats, &self.traffic.view()) {
+        let identity = self.identity.lock().clone();
+        let status = *self.config_status.lock();
+        match self_metrics::snapshot(&identity, &status, &stats, &self.traffic.view()) {
             Ok(s) => snaps.push(s),
             Err(e) => tracing::error!(error = %e, "self metrics"),
         }

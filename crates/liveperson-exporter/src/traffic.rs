@@ -49,6 +49,14 @@ pub struct TrafficView {
 }
 
 impl Traffic {
+    /// Drops the counters of an account that is no longer polled.
+    pub fn forget(&self, account: &str) {
+        self.requests.lock().retain(|(a, _, _), _| a != account);
+        self.retries.lock().retain(|(a, _), _| a != account);
+        self.rate_limited.lock().retain(|(a, _), _| a != account);
+        self.csds_lookups.lock().retain(|(a, _), _| a != account);
+    }
+
     /// Counts one response (or `None` for a transport error).
     pub fn request(&self, account: &str, api: &'static str, status: Option<u16>) {
         let code = status.map_or_else(|| "error".to_string(), |s| s.to_string());

@@ -142,12 +142,12 @@ impl Collector for PanicsOnce {
     }
 }
 
-/// One hand-made collector scheduled on a real-time simulator: its store, the shutdown switch
-/// and its task.
+/// One hand-made collector scheduled on a real-time simulator: its store, the stop switch and
+/// its task.
 struct Scheduled {
     store: Arc<Store>,
-    stop: tokio::sync::watch::Sender<bool>,
-    handles: Vec<tokio::task::JoinHandle<()>>,
+    stop: tokio_util::sync::CancellationToken,
+    handle: tokio::task::JoinHandle<Task>,
     _sim: Simulator,
 }
 
@@ -167,9 +167,9 @@ async fn schedule_one(
         Duration::from_secs(300),
         Default::default(),
     ));
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let handles = spawn(
-        vec![Task {
+    let stop = tokio_util::sync::CancellationToken::new();
+    let handle = spawn(
+        Task {
             name,
             collector,
             schedule: Schedule {
@@ -177,15 +177,15 @@ async fn schedule_one(
                 timeout,
             },
             client: qh.ctx.client.clone(),
-        }],
+        },
         store.clone(),
         clock,
-        stopped,
+        stop.clone(),
     );
     Scheduled {
         store,
         stop,
-        handles,
+        handle,
         _sim: sim,
     }
 }
@@ -196,7 +196,7 @@ async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
     let Scheduled {
         store,
         stop,
-        handles,
+        handle,
         ..
     } = schedule_one(
         1603,
@@ -215,10 +215,8 @@ async fn a_panicking_run_is_internal_and_the_collector_runs_again() {
     let s = stats.iter().find(|s| s.collector == "panics_once").unwrap();
     assert_eq!(s.errors.get("internal"), Some(&1), "{s:?}");
     assert_eq!(s.last_ok, Some(true), "{s:?}");
-    let _ = stop.send(true);
-    for h in handles {
-        h.await.expect("the task itself never panicked");
-    }
+    stop.cancel();
+    handle.await.expect("the task itself never panicked");
 }
 
 /// A run that never ends (a collector stuck on a slow LivePerson).
@@ -240,7 +238,7 @@ async fn shutdown_cancels_a_run_in_flight() {
     let Scheduled {
         store,
         stop,
-        handles,
+        handle,
         ..
     } = schedule_one(
         1604,
@@ -252,11 +250,11 @@ async fn shutdown_cancels_a_run_in_flight() {
     while started.load(Ordering::SeqCst) == 0 {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let _ = stop.send(true);
-    let all = futures_util::future::join_all(handles);
-    tokio::time::timeout(Duration::from_secs(5), all)
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(5), handle)
         .await
-        .expect("the task stopped without waiting for its 10-minute run timeout");
+        .expect("the task stopped without waiting for its 10-minute run timeout")
+        .expect("the task itself never panicked");
     let stats = store.stats();
     let s = stats.iter().find(|s| s.collector == "never_ends").unwrap();
     assert_eq!(s.runs, 0, "a cancelled run is not a finished run: {s:?}");

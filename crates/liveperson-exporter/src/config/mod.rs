@@ -6,13 +6,15 @@
 //! `serde_path_to_error`, one per section), and rule violations. Each account and each collector
 //! section is read on its own, so one bad section does not hide the others' problems.
 //!
-//! The rooms: [`problems`] (key-path problems, typed reading) and [`secret`] (inline, `_env` or
-//! `_file` secrets) are the ground floor and import nothing above them; this file is the tree
+//! The rooms: [`problems`] (key-path problems, typed reading), [`secret`] (inline, `_env` or
+//! `_file` secrets) and [`stamps`] (whether files changed) are the ground floor and import nothing
+//! above them; this file is the tree
 //! ([`Config`]) and its reading ([`load`]). Each collector reads its own section (see
 //! `collectors::plan`); `app::check` is the one door to a checked configuration.
 
 pub mod problems;
 pub mod secret;
+pub mod stamps;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -31,6 +33,7 @@ use secret::{RawSecret, resolve_secret};
 use crate::otlp::config::OtlpConfig;
 use crate::service::Service;
 use crate::shard::Shard;
+use crate::web::WebSettings;
 
 /// The public CSDS (domain API) host.
 pub const PUBLIC_CSDS_URL: &str = "https://api.liveperson.net";
@@ -38,7 +41,7 @@ pub const PUBLIC_CSDS_URL: &str = "https://api.liveperson.net";
 pub const ENV_PREFIX: &str = "LIVEPERSON_EXPORTER_";
 
 /// Log settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug` or `trace` (or an `EnvFilter` directive).
@@ -70,7 +73,7 @@ fn is_log_filter(filter: &str) -> bool {
 }
 
 /// Retry waits, LivePerson's documented policy by default.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct RetryConfig {
     /// Waits before the retries of a 500 or 503 (three retries at 5, 10 and 15 s).
@@ -107,7 +110,7 @@ fn durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D:
 }
 
 /// HTTP client settings, shared by all accounts.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct HttpConfig {
     /// Timeout of one HTTP request.
@@ -164,6 +167,22 @@ pub enum Auth {
 }
 
 impl Auth {
+    /// Every secret of the credentials.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            Auth::OAuth1 {
+                consumer_key,
+                consumer_secret,
+                token,
+                token_secret,
+            } => vec![consumer_key, consumer_secret, token, token_secret],
+            Auth::OAuth2 {
+                client_id,
+                client_secret,
+            } => vec![client_id, client_secret],
+        }
+    }
+
     /// OAuth 1.0a credentials from their four values.
     pub fn oauth1(
         consumer_key: &str,
@@ -204,6 +223,12 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Whether `/metrics` is served (off for a push-only sidecar; the health endpoints stay).
     pub metrics_endpoint: bool,
+    /// The serving side: web config file, connection bounds, lifecycle endpoint.
+    pub web: WebSettings,
+    /// How long stopping may take, final OTLP export included.
+    pub shutdown_timeout: Duration,
+    /// How often secret files (`*_file`) are checked for changes; a change reloads.
+    pub secret_file_check_interval: Duration,
     /// OTLP push.
     pub otlp: OtlpConfig,
     /// Logging.
@@ -220,12 +245,37 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
 }
 
+impl Config {
+    /// The files secrets were read from (`*_file`), to re-read them when they change.
+    pub fn secret_files(&self) -> Vec<std::path::PathBuf> {
+        let mut files: Vec<std::path::PathBuf> = self
+            .accounts
+            .iter()
+            .flat_map(|a| a.auth.secrets())
+            .chain(self.otlp.headers.iter().map(|(_, s)| s))
+            .filter_map(|s| s.file().map(Path::to_path_buf))
+            .collect();
+        files.sort();
+        files.dedup();
+        files
+    }
+}
+
 #[derive(Deserialize)]
 struct Top {
     #[serde(default = "default_listen")]
     listen: SocketAddr,
     #[serde(default = "yes")]
     metrics_endpoint: bool,
+    #[serde(default)]
+    web: Value,
+    #[serde(default = "default_shutdown_timeout", with = "humantime_serde")]
+    shutdown_timeout: Duration,
+    #[serde(
+        default = "default_secret_file_check_interval",
+        with = "humantime_serde"
+    )]
+    secret_file_check_interval: Duration,
     #[serde(default)]
     otlp: Value,
     #[serde(default)]
@@ -250,6 +300,15 @@ fn yes() -> bool {
 
 fn default_gauge_max_age() -> Duration {
     Duration::from_secs(300)
+}
+
+/// Well under Kubernetes' default grace period of 30 s (the chart gives 5 s more than this).
+fn default_shutdown_timeout() -> Duration {
+    Duration::from_secs(15)
+}
+
+fn default_secret_file_check_interval() -> Duration {
+    Duration::from_secs(10)
 }
 
 #[derive(Deserialize)]
@@ -393,6 +452,9 @@ impl Default for Config {
         Self {
             listen: default_listen(),
             metrics_endpoint: true,
+            web: WebSettings::default(),
+            shutdown_timeout: default_shutdown_timeout(),
+            secret_file_check_interval: default_secret_file_check_interval(),
             otlp: OtlpConfig::default(),
             log: LogConfig::default(),
             http: HttpConfig::default(),
@@ -460,6 +522,22 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
     if !["text", "json"].contains(&log.format.as_str()) {
         problems.add("log.format", "must be text or json");
     }
+    let web = typed::<WebSettings>(or_empty(top.web), "web", &mut problems).unwrap_or_default();
+    for (key, zero) in [
+        ("web.max_connections", web.max_connections == 0),
+        ("web.max_requests", web.max_requests == 0),
+        ("web.header_read_timeout", web.header_read_timeout.is_zero()),
+        ("web.idle_timeout", web.idle_timeout.is_zero()),
+        ("shutdown_timeout", top.shutdown_timeout.is_zero()),
+        (
+            "secret_file_check_interval",
+            top.secret_file_check_interval.is_zero(),
+        ),
+    ] {
+        if zero {
+            problems.add(key, "must be above 0");
+        }
+    }
     let http = typed::<HttpConfig>(or_empty(top.http), "http", &mut problems).unwrap_or_default();
     if http.max_concurrency == 0 {
         problems.add("http.max_concurrency", "must be at least 1");
@@ -503,6 +581,9 @@ fn read(path: Option<&Path>) -> (Option<Config>, Problems) {
     let cfg = Config {
         listen: top.listen,
         metrics_endpoint: top.metrics_endpoint,
+        web,
+        shutdown_timeout: top.shutdown_timeout,
+        secret_file_check_interval: top.secret_file_check_interval,
         otlp,
         log,
         http,

@@ -3,25 +3,38 @@
 //! never prints its value. Imports nothing from the crate above [`super::problems`].
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::problems::Problems;
 
-/// A secret value. Its `Debug` form is redacted and it has no `Display`, so it cannot end up in a
-/// log line or an error message by accident.
+/// A secret value, and the file it was read from if it came from one (watched for rotation). Its
+/// `Debug` form is redacted and it has no `Display`, so it cannot end up in a log line or an error
+/// message by accident.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret {
+    value: String,
+    file: Option<PathBuf>,
+}
 
 impl Secret {
     /// Wraps a value.
     pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
+        Self {
+            value: s.into(),
+            file: None,
+        }
     }
 
     /// The value, for signing and token requests only.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// The file it was read from (`<name>_file`).
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
     }
 }
 
@@ -46,9 +59,9 @@ pub(crate) fn resolve_secret(
     problems: &mut Problems,
 ) -> Option<Secret> {
     match (raw.value, raw.env, raw.file) {
-        (Some(v), None, None) if !v.is_empty() => Some(Secret(v)),
+        (Some(v), None, None) if !v.is_empty() => Some(Secret::new(v)),
         (None, Some(var), None) => match std::env::var(&var) {
-            Ok(v) if !v.is_empty() => Some(Secret(v)),
+            Ok(v) if !v.is_empty() => Some(Secret::new(v)),
             _ => {
                 problems.add(
                     format!("{path}_env"),
@@ -58,7 +71,10 @@ pub(crate) fn resolve_secret(
             }
         },
         (None, None, Some(file)) => match std::fs::read_to_string(&file) {
-            Ok(v) if !v.trim().is_empty() => Some(Secret(v.trim().to_string())),
+            Ok(v) if !v.trim().is_empty() => Some(Secret {
+                value: v.trim().to_string(),
+                file: Some(PathBuf::from(file)),
+            }),
             Ok(_) => {
                 problems.add(format!("{path}_file"), format!("{file} is empty"));
                 None

@@ -82,6 +82,11 @@ const DEFAULT_LIFETIME: Duration = Duration::from_secs(30 * 60);
 const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 impl TokenCache {
+    /// Drops the cached token (the credentials it was issued for changed).
+    pub async fn forget(&self) {
+        *self.current.lock().await = None;
+    }
+
     /// A valid token: the cached one, or a new one from `fetch` (which returns the token response
     /// body) when there is none, it is about to expire, or `force` is set (after a 401).
     pub async fn get<F, Fut>(&self, force: bool, fetch: F) -> Result<Secret, ApiError>

@@ -227,6 +227,8 @@ impl LivePerson {
 pub struct AccountClient {
     lp: Arc<LivePerson>,
     account: AccountConfig,
+    /// The credentials in force: the account's, until a reload rotates them.
+    auth: arc_swap::ArcSwap<Auth>,
     scheme: &'static str,
     domains: Mutex<HashMap<Service, (String, Instant)>>,
     token: auth::TokenCache,
@@ -313,6 +315,7 @@ impl AccountClient {
         };
         Self {
             lp,
+            auth: arc_swap::ArcSwap::from_pointee(account.auth.clone()),
             account,
             scheme,
             domains: Mutex::new(HashMap::new()),
@@ -324,6 +327,25 @@ impl AccountClient {
     /// The account id.
     pub fn account_id(&self) -> &str {
         &self.account.id
+    }
+
+    /// The shared LivePerson side it calls through.
+    pub fn live_person(&self) -> &Arc<LivePerson> {
+        &self.lp
+    }
+
+    /// The account's settings (with the credentials it was created with).
+    pub fn account(&self) -> &AccountConfig {
+        &self.account
+    }
+
+    /// Puts rotated credentials in force for the next request (a cached bearer token is dropped
+    /// when they differ). The client's pacing, CSDS answers and the collectors' state stay.
+    pub async fn set_auth(&self, auth: &Auth) {
+        if **self.auth.load() != *auth {
+            self.auth.store(Arc::new(auth.clone()));
+            self.token.forget().await;
+        }
     }
 
     /// The current 429 spacing of a service's requests.
@@ -405,10 +427,11 @@ impl AccountClient {
     }
 
     async fn bearer(&self, force: bool, api: &'static str) -> Result<String, ApiError> {
+        let auth = self.auth.load_full();
         let Auth::OAuth2 {
             client_id,
             client_secret,
-        } = &self.account.auth
+        } = &*auth
         else {
             return Err(ApiError::AuthUnsupported { api });
         };
@@ -461,7 +484,7 @@ impl AccountClient {
         url: &str,
         refresh: bool,
     ) -> Result<String, ApiError> {
-        match &self.account.auth {
+        match &**self.auth.load() {
             Auth::OAuth1 {
                 consumer_key,
                 consumer_secret,
@@ -556,7 +579,7 @@ impl AccountClient {
                     });
                 }
                 StatusCode::UNAUTHORIZED
-                    if !refreshed && matches!(self.account.auth, Auth::OAuth2 { .. }) =>
+                    if !refreshed && matches!(**self.auth.load(), Auth::OAuth2 { .. }) =>
                 {
                     refreshed = true;
                 }

@@ -60,7 +60,7 @@ pub enum Compression {
 }
 
 /// The resolved `otlp` section.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OtlpConfig {
     /// Whether metrics are pushed.
     pub enabled: bool,

@@ -1,22 +1,58 @@
 //! The exporter's HTTP endpoints: `/metrics` (OpenMetrics when asked for, Prometheus text otherwise,
-//! gzipped when accepted), `/healthz`, `/readyz` and a small landing page at `/`. A push-only
-//! exporter (`metrics_endpoint: false`) keeps everything but `/metrics`, which then answers 404.
+//! gzipped when accepted), `/healthz`, `/readyz`, a small landing page at `/`, and `POST /-/reload`
+//! when the lifecycle endpoint is enabled. A push-only exporter (`metrics_endpoint: false`) keeps
+//! everything but `/metrics`, which then answers 404. At most `web.max_requests` scrapes are
+//! served at once (until their bodies are written); more get 503, as node_exporter's
+//! `--web.max-requests` does. Authentication and connection bounds are the server's
+//! ([`super::serve`]).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
+use super::body::Guarded;
 use crate::collectors::REGISTRY;
 use crate::metrics::exposition::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
 use crate::store::Store;
 
-/// The routes, over `store`; `/metrics` only if `serve_metrics`.
-pub fn router(store: Arc<Store>, serve_metrics: bool) -> Router {
+/// A request to reload the configuration, answered with the outcome (the problems, if refused).
+pub type ReloadRequest = oneshot::Sender<Result<(), String>>;
+
+/// What the routes serve from.
+#[derive(Clone)]
+pub struct Routes {
+    /// Snapshots and statistics.
+    pub store: Arc<Store>,
+    /// Whether `/metrics` is served.
+    pub serve_metrics: bool,
+    /// Scrapes served at once (`web.max_requests`).
+    pub max_requests: usize,
+    /// Where `POST /-/reload` sends its requests; `None` leaves the endpoint off.
+    pub reload: Option<mpsc::Sender<ReloadRequest>>,
+}
+
+#[derive(Clone)]
+struct RouteState {
+    store: Arc<Store>,
+    scrapes: Arc<Semaphore>,
+    reload: Option<mpsc::Sender<ReloadRequest>>,
+}
+
+/// The routes.
+pub fn router(routes: Routes) -> Router {
+    let Routes {
+        store,
+        serve_metrics,
+        max_requests,
+        reload,
+    } = routes;
     let metrics_route = if serve_metrics {
         get(metrics)
     } else {
@@ -27,12 +63,42 @@ pub fn router(store: Arc<Store>, serve_metrics: bool) -> Router {
             )
         })
     };
+    let reload_route = post(reload_config);
     Router::new()
         .route("/metrics", metrics_route)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .route("/-/reload", reload_route)
         .route("/", get(landing))
-        .with_state(store)
+        .with_state(RouteState {
+            store,
+            scrapes: Arc::new(Semaphore::new(max_requests.max(1))),
+            reload,
+        })
+}
+
+/// `POST /-/reload`: reloads the configuration and answers when it is done, like Prometheus.
+async fn reload_config(State(state): State<RouteState>) -> Response {
+    let Some(reload) = state.reload else {
+        return (
+            StatusCode::FORBIDDEN,
+            "the lifecycle endpoint is off (web.enable_lifecycle: false)\n",
+        )
+            .into_response();
+    };
+    let (tx, rx) = oneshot::channel();
+    if reload.send(tx).await.is_err() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response();
+    }
+    match rx.await {
+        Ok(Ok(())) => (StatusCode::OK, "configuration reloaded\n").into_response(),
+        Ok(Err(problems)) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("configuration not reloaded, the old one keeps running:\n{problems}\n"),
+        )
+            .into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response(),
+    }
 }
 
 fn accepts(headers: &HeaderMap, name: header::HeaderName, what: &str) -> bool {
@@ -43,8 +109,16 @@ fn accepts(headers: &HeaderMap, name: header::HeaderName, what: &str) -> bool {
         .any(|v| v.contains(what))
 }
 
-async fn metrics(State(store): State<Arc<Store>>, headers: HeaderMap) -> Response {
-    let e = store.exposition();
+async fn metrics(State(state): State<RouteState>, headers: HeaderMap) -> Response {
+    // The permit is held until the body is written, so slow readers count too.
+    let Ok(permit) = state.scrapes.clone().try_acquire_owned() else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many concurrent scrapes (web.max_requests)\n",
+        )
+            .into_response();
+    };
+    let e = state.store.exposition();
     let om = accepts(&headers, header::ACCEPT, "application/openmetrics-text");
     let gz = accepts(&headers, header::ACCEPT_ENCODING, "gzip");
     let (ctype, body) = match (om, gz) {
@@ -53,6 +127,7 @@ async fn metrics(State(store): State<Arc<Store>>, headers: HeaderMap) -> Respons
         (false, true) => (TEXT_CONTENT_TYPE, e.text_gzip.clone()),
         (false, false) => (TEXT_CONTENT_TYPE, e.text.clone()),
     };
+    let body = Body::new(Guarded::new(Body::from(body), permit));
     let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, ctype)], body).into_response();
     if gz {
         resp.headers_mut()
@@ -65,8 +140,8 @@ async fn metrics(State(store): State<Arc<Store>>, headers: HeaderMap) -> Respons
     resp
 }
 
-async fn readyz(State(store): State<Arc<Store>>) -> Response {
-    match store.ready() {
+async fn readyz(State(state): State<RouteState>) -> Response {
+    match state.store.ready() {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")).into_response(),
     }
@@ -79,7 +154,7 @@ fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-async fn landing(State(store): State<Arc<Store>>) -> Html<String> {
+async fn landing(State(RouteState { store, .. }): State<RouteState>) -> Html<String> {
     let mut h = String::new();
     let _ = write!(
         h,
