@@ -14,6 +14,8 @@ mod dashboards;
 mod demo;
 /// The Helm chart rendered, validated and hardened.
 mod helm;
+/// Reloads and secret rotation of a running process.
+mod lifecycle;
 /// promtool and a real Prometheus read the exporter's output.
 mod prometheus;
 /// No secret in logs or output.

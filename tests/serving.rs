@@ -6,75 +6,10 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use liveperson_sim::{self as simulator, ClockMode, SimConfig, Simulator};
-
-use crate::support::{KillOnDrop, free_port};
-
-/// A simulator running in real time, for the exporter process to poll.
-async fn simulator(seed: u64) -> Simulator {
-    let mut cfg = SimConfig::for_tests(seed);
-    cfg.clock = ClockMode::Scaled(1.0);
-    cfg.history_ms = 3_600_000;
-    simulator::start(cfg).await.unwrap()
-}
-
-/// An exporter configuration polling `sim`'s first account (queue health only) on `port`, with
-/// `extra` top-level YAML.
-fn exporter_config(sim: &Simulator, port: u16, extra: &str) -> String {
-    let k = &sim.shared.credentials.oauth1;
-    let off = |c: &str| format!("      {c}: {{enabled: false}}\n");
-    let mut collectors =
-        String::from("      messaging_queue_health: {interval: 2s, timeout: 1s}\n");
-    for c in [
-        "key_messaging_metrics",
-        "messaging_conversation",
-        "engagement_activity",
-        "interval_metrics",
-        "net_handle_time",
-        "actual_handle_time",
-        "agent_activity",
-    ] {
-        collectors.push_str(&off(c));
-    }
-    format!(
-        "listen: 127.0.0.1:{port}\n{extra}\naccounts:\n  - id: \"{id}\"\n    csds_url: {csds}\n    \
-         auth: {{oauth1: {{consumer_key: {ck}, consumer_secret: {cs}, token: {tk}, token_secret: {ts}}}}}\n    \
-         collectors:\n{collectors}",
-        id = sim.account_ids()[0],
-        csds = sim.csds_url(),
-        ck = k.consumer_key,
-        cs = k.consumer_secret,
-        tk = k.token,
-        ts = k.token_secret,
-    )
-}
-
-/// Starts `liveperson-exporter run` with `args` through `sh` (so `ulimit` can apply first) and
-/// waits until its port accepts connections.
-fn run_exporter(shell_prefix: &str, args: &[&str], port: u16) -> KillOnDrop {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg(format!("{shell_prefix} exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_liveperson-exporter"))
-        .arg("run")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let mut child = KillOnDrop(cmd.spawn().unwrap());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            child.0.try_wait().unwrap().is_none(),
-            "the exporter exited at start"
-        );
-        assert!(Instant::now() < deadline, "the exporter never listened");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child
-}
+use crate::support::{exporter_config, free_port, run_exporter, simulator, temp_dir};
 
 /// A CA and a server certificate for localhost and 127.0.0.1 signed by it, written as `cert` and
 /// `key` files; returns the CA's PEM.
@@ -107,13 +42,6 @@ fn https_client(ca: &str) -> reqwest::Client {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
-}
-
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("lpx-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[tokio::test(flavor = "multi_thread")]

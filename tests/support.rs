@@ -2,10 +2,13 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use std::time::{Duration, Instant};
+
+use liveperson_sim::{self as simulator, ClockMode, SimConfig, Simulator};
 use serde_json::Value;
 
 /// A child process (a test's server) killed when dropped.
@@ -62,4 +65,93 @@ pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, String) {
         .spawn()
         .expect("prometheus is installed: apt-get install -y prometheus");
     (KillOnDrop(child), format!("http://127.0.0.1:{port}"))
+}
+
+/// A simulator running in real time, for the exporter process to poll.
+pub async fn simulator(seed: u64) -> Simulator {
+    let mut cfg = SimConfig::for_tests(seed);
+    cfg.clock = ClockMode::Scaled(1.0);
+    cfg.history_ms = 3_600_000;
+    simulator::start(cfg).await.unwrap()
+}
+
+/// One account of `sim` in an exporter configuration, polling queue health only (every 2 s), with
+/// the simulator's credentials, or `token_secret` (YAML, e.g. `token_secret_file: /path`) in place
+/// of its token secret.
+pub fn account_yaml(sim: &Simulator, id: &str, token_secret: Option<&str>) -> String {
+    let k = &sim.shared.credentials.oauth1;
+    let mut collectors =
+        String::from("      messaging_queue_health: {interval: 2s, timeout: 1s}\n");
+    for c in [
+        "key_messaging_metrics",
+        "messaging_conversation",
+        "engagement_activity",
+        "interval_metrics",
+        "net_handle_time",
+        "actual_handle_time",
+        "agent_activity",
+    ] {
+        collectors.push_str(&format!("      {c}: {{enabled: false}}\n"));
+    }
+    let ts = token_secret.map_or_else(|| format!("token_secret: {}", k.token_secret), String::from);
+    format!(
+        "  - id: \"{id}\"\n    csds_url: {csds}\n    \
+         auth: {{oauth1: {{consumer_key: {ck}, consumer_secret: {cs}, token: {tk}, {ts}}}}}\n    \
+         collectors:\n{collectors}",
+        csds = sim.csds_url(),
+        ck = k.consumer_key,
+        cs = k.consumer_secret,
+        tk = k.token,
+    )
+}
+
+/// An exporter configuration on `port` with `extra` top-level YAML and `accounts` (from
+/// [`account_yaml`]).
+pub fn config_with(port: u16, extra: &str, accounts: &[String]) -> String {
+    format!(
+        "listen: 127.0.0.1:{port}\n{extra}\naccounts:\n{}",
+        accounts.concat()
+    )
+}
+
+/// An exporter configuration polling `sim`'s first account (queue health only) on `port`, with
+/// `extra` top-level YAML.
+pub fn exporter_config(sim: &Simulator, port: u16, extra: &str) -> String {
+    config_with(
+        port,
+        extra,
+        &[account_yaml(sim, &sim.account_ids()[0], None)],
+    )
+}
+
+/// Starts `liveperson-exporter run` with `args` through `sh` (so `ulimit` can apply first) and
+/// waits until its port accepts connections.
+pub fn run_exporter(shell_prefix: &str, args: &[&str], port: u16) -> KillOnDrop {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{shell_prefix} exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_liveperson-exporter"))
+        .arg("run")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let mut child = KillOnDrop(cmd.spawn().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            child.0.try_wait().unwrap().is_none(),
+            "the exporter exited at start"
+        );
+        assert!(Instant::now() < deadline, "the exporter never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// A fresh temporary directory for one test.
+pub fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("lpx-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

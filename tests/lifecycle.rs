@@ -1,0 +1,277 @@
+//! Reloading a running exporter process, as an operator does it: a secret file fixed on disk is
+//! picked up without a restart and without resetting counters; SIGHUP with an invalid
+//! configuration keeps the old one running; SIGHUP and `POST /-/reload` apply a new one, starting
+//! added accounts and removing the series of removed ones. (SIGTERM with the final OTLP export to
+//! an independent receiver is in `scripts/otlp-rotel.sh`.)
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use liveperson_sim::world::AccountSpec;
+use liveperson_sim::{self as simulator, ClockMode, SimConfig, Simulator};
+
+use crate::support::{account_yaml, config_with, free_port, run_exporter, temp_dir};
+
+/// A real-time simulator with two accounts.
+async fn two_accounts(seed: u64) -> Simulator {
+    let mut cfg = SimConfig::for_tests(seed);
+    cfg.clock = ClockMode::Scaled(1.0);
+    cfg.history_ms = 3_600_000;
+    cfg.accounts.push(AccountSpec {
+        id: "70000002".into(),
+        agents: 10,
+        skills: 2,
+        groups: 2,
+    });
+    simulator::start(cfg).await.unwrap()
+}
+
+/// Replaces `path`'s content the way a Kubernetes Secret or ConfigMap update does: a new file
+/// renamed over the old.
+fn replace(path: &Path, content: &str) {
+    let next = path.with_extension("next");
+    std::fs::write(&next, content).unwrap();
+    std::fs::rename(&next, path).unwrap();
+}
+
+/// A plain HTTP client.
+fn client() -> reqwest::Client {
+    liveperson_exporter::liveperson::install_tls_provider();
+    reqwest::Client::new()
+}
+
+/// The exporter's `/metrics` text.
+async fn scrape(port: u16) -> String {
+    client()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The value of the series `name{labels}` (labels as exposed), if present.
+fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// The sum of every series of `name` whose labels contain `label`.
+fn sum(text: &str, name: &str, label: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+fn up(account: &str) -> String {
+    format!(
+        "liveperson_exporter_collector_up{{collector=\"messaging_queue_health\",account_id=\"{account}\"}}"
+    )
+}
+
+/// Scrapes until `ok` holds for the exposition, at most `within`; the last exposition.
+async fn wait_for(port: u16, within: Duration, what: &str, ok: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let text = scrape(port).await;
+        if ok(&text) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secret_file_fixed_on_disk_ends_the_auth_errors_without_a_restart() {
+    let sim = two_accounts(1801).await;
+    let [a, b] = [&sim.account_ids()[0], &sim.account_ids()[1]].map(|s| s.to_string());
+    let dir = temp_dir("secret-rotation");
+    let secret = dir.join("token_secret");
+    std::fs::write(&secret, "a-wrong-secret\n").unwrap();
+    let port = free_port();
+    let config = dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        config_with(
+            port,
+            "secret_file_check_interval: 1s",
+            &[
+                account_yaml(
+                    &sim,
+                    &a,
+                    Some(&format!("token_secret_file: {}", secret.display())),
+                ),
+                account_yaml(&sim, &b, None),
+            ],
+        ),
+    )
+    .unwrap();
+    let mut exporter = run_exporter("", &["--config", config.to_str().unwrap()], port);
+    let pid = exporter.0.id();
+    let auth_errors = format!(
+        "liveperson_exporter_collector_errors_total{{collector=\"messaging_queue_health\",account_id=\"{a}\",error_type=\"auth\"}}"
+    );
+    let before = wait_for(port, Duration::from_secs(20), "an auth error", |t| {
+        value(t, &auth_errors).is_some_and(|n| n >= 2.0) && value(t, &up(&b)) == Some(1.0)
+    })
+    .await;
+    assert_eq!(value(&before, &up(&a)), Some(0.0));
+    let requests_of_b = sum(&before, "liveperson_exporter_api_requests_total", &b);
+
+    replace(
+        &secret,
+        &format!("{}\n", sim.shared.credentials.oauth1.token_secret),
+    );
+    // One collector interval (2 s) after the next file check (1 s), with room for the run itself.
+    let after = wait_for(port, Duration::from_secs(5), "recovery", |t| {
+        value(t, &up(&a)) == Some(1.0)
+    })
+    .await;
+    let errors_after = value(&after, &auth_errors).unwrap();
+    assert!(
+        errors_after >= value(&before, &auth_errors).unwrap(),
+        "the counters were not reset"
+    );
+    assert!(sum(&after, "liveperson_exporter_api_requests_total", &b) >= requests_of_b);
+    assert_eq!(
+        value(
+            &after,
+            "liveperson_exporter_config_last_reload_successful{}"
+        ),
+        Some(1.0)
+    );
+    let settled = wait_for(port, Duration::from_secs(10), "two more runs", |t| {
+        sum(t, "liveperson_exporter_api_requests_total", &a) > 0.0 && value(t, &up(&a)) == Some(1.0)
+    })
+    .await;
+    assert_eq!(
+        value(&settled, &auth_errors),
+        Some(errors_after),
+        "no auth error after the fix"
+    );
+    assert!(
+        exporter.0.try_wait().unwrap().is_none() && exporter.0.id() == pid,
+        "the same process, never restarted"
+    );
+    // The lifecycle endpoint is off unless enabled.
+    let post = client()
+        .post(format!("http://127.0.0.1:{port}/-/reload"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 403);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn sighup(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reloads_apply_a_valid_configuration_and_refuse_an_invalid_one_whole() {
+    let sim = two_accounts(1802).await;
+    let [a, b] = [&sim.account_ids()[0], &sim.account_ids()[1]].map(|s| s.to_string());
+    let dir = temp_dir("reload");
+    let port = free_port();
+    let config = dir.join("config.yaml");
+    let lifecycle = "web: {enable_lifecycle: true}";
+    std::fs::write(
+        &config,
+        config_with(port, lifecycle, &[account_yaml(&sim, &a, None)]),
+    )
+    .unwrap();
+    let exporter = run_exporter("", &["--config", config.to_str().unwrap()], port);
+    let pid = exporter.0.id();
+    let requests_of_a = |t: &str| sum(t, "liveperson_exporter_api_requests_total", &a);
+    let first = wait_for(port, Duration::from_secs(20), "a first run", |t| {
+        value(t, &up(&a)) == Some(1.0)
+    })
+    .await;
+    let loaded_at = value(
+        &first,
+        "liveperson_exporter_config_last_reload_success_timestamp_seconds{}",
+    )
+    .unwrap();
+
+    // An invalid configuration (a second account with a misspelt key) is refused as a whole.
+    let mut broken = account_yaml(&sim, &b, None);
+    broken = broken.replace("csds_url", "csds_ulr");
+    replace(
+        &config,
+        &config_with(port, lifecycle, &[account_yaml(&sim, &a, None), broken]),
+    );
+    sighup(pid);
+    let refused = wait_for(port, Duration::from_secs(10), "the refusal", |t| {
+        value(t, "liveperson_exporter_config_last_reload_successful{}") == Some(0.0)
+    })
+    .await;
+    assert!(
+        !refused.contains(&format!("account_id=\"{b}\"")),
+        "nothing of it applied"
+    );
+    let still = wait_for(
+        port,
+        Duration::from_secs(10),
+        "more runs of the old config",
+        |t| requests_of_a(t) > requests_of_a(&refused),
+    )
+    .await;
+    assert_eq!(value(&still, &up(&a)), Some(1.0));
+    assert_eq!(
+        value(
+            &still,
+            "liveperson_exporter_config_last_reload_success_timestamp_seconds{}"
+        ),
+        Some(loaded_at)
+    );
+
+    // The fixed file through POST /-/reload: the added account starts, the first keeps its counters.
+    replace(
+        &config,
+        &config_with(
+            port,
+            lifecycle,
+            &[account_yaml(&sim, &a, None), account_yaml(&sim, &b, None)],
+        ),
+    );
+    let before = scrape(port).await;
+    let post = client()
+        .post(format!("http://127.0.0.1:{port}/-/reload"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 200, "{}", post.text().await.unwrap());
+    let both = wait_for(port, Duration::from_secs(10), "the added account", |t| {
+        value(t, &up(&b)) == Some(1.0)
+    })
+    .await;
+    assert_eq!(
+        value(&both, "liveperson_exporter_config_last_reload_successful{}"),
+        Some(1.0)
+    );
+    assert!(requests_of_a(&both) >= requests_of_a(&before), "not reset");
+
+    // SIGHUP with the first account removed: its series go.
+    replace(
+        &config,
+        &config_with(port, lifecycle, &[account_yaml(&sim, &b, None)]),
+    );
+    sighup(pid);
+    let after = wait_for(port, Duration::from_secs(10), "the removal", |t| {
+        !t.contains(&format!("account_id=\"{a}\""))
+    })
+    .await;
+    assert_eq!(value(&after, &up(&b)), Some(1.0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
