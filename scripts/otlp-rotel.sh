@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Pushes the demo's metrics to rotel, an independent OTLP implementation (`pip install rotel`), over
 # gRPC and then over HTTP/protobuf, and checks rotel's debug log shows them arriving by each protocol.
+# Then stops an exporter with SIGTERM while its collector waits on a LivePerson that never answers,
+# and checks it exits within shutdown_timeout with its one final export received by rotel.
 # Everything listens on loopback. Run by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,12 +15,12 @@ fi
 cargo build -q --bin liveperson-exporter
 BIN=target/debug/liveperson-exporter
 
-WORK="$(mktemp -d)"
+WORK="$(mktemp -d)" # kept for a look with KEEP_WORK=1
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$WORK"
+  [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 
@@ -80,3 +82,52 @@ push() { # protocol endpoint tag
 push grpc "http://127.0.0.1:$GRPC_PORT" grpc
 push http/protobuf "http://127.0.0.1:$HTTP_PORT" http
 echo "rotel received the exporter's metrics over gRPC and HTTP/protobuf"
+
+# SIGTERM during a run that would take minutes: a CSDS that accepts connections and never answers.
+HOLE_PORT="$(free_port)"
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c); print("accepted", flush=True)
+' "$HOLE_PORT" >"$WORK/hole.out" 2>&1 &
+PIDS+=($!)
+cat >"$WORK/stop.yaml" <<YAML
+listen: 127.0.0.1:0
+shutdown_timeout: 5s
+otlp: {enabled: true, protocol: grpc, endpoint: "http://127.0.0.1:$GRPC_PORT", interval: 1h}
+accounts:
+  - id: "1"
+    csds_url: "http://127.0.0.1:$HOLE_PORT"
+    auth: {oauth1: {consumer_key: a, consumer_secret: b, token: c, token_secret: d}}
+    collectors:
+      messaging_queue_health: {interval: 30s, timeout: 5m}
+YAML
+from=$(($(wc -c <"$WORK/rotel.out") + 1))
+OTEL_RESOURCE_ATTRIBUTES="ci.protocol=shutdown" "$BIN" run --config "$WORK/stop.yaml" \
+  >"$WORK/stop.out" 2>"$WORK/stop.err" &
+pid=$!
+PIDS+=("$pid")
+for _ in $(seq 1 100); do grep -q accepted "$WORK/hole.out" && break; sleep 0.1; done
+grep -q accepted "$WORK/hole.out" || { echo "no collector run reached the silent CSDS" >&2; exit 1; }
+sleep 1
+if grep -q "ci.protocol: Str(shutdown)" "$WORK/rotel.out"; then
+  echo "an export arrived before SIGTERM (the interval is an hour)" >&2
+  exit 1
+fi
+started=$(date +%s%N)
+kill -TERM "$pid"
+wait "$pid"
+took_ms=$((($(date +%s%N) - started) / 1000000))
+if [ "$took_ms" -gt 5000 ]; then
+  echo "SIGTERM took $took_ms ms, over shutdown_timeout (5 s)" >&2
+  exit 1
+fi
+grep -q "OTLP: final export done" "$WORK/stop.err" || { tail -n 20 "$WORK/stop.err" >&2; exit 1; }
+wait_for "ci.protocol: Str(shutdown)" 10
+tail -c "+$from" "$WORK/rotel.out" >"$WORK/rotel-shutdown.out"
+grep -q "Name: liveperson.exporter.build_info" "$WORK/rotel-shutdown.out" ||
+  { echo "the final export lacks the exporter's own metrics" >&2; exit 1; }
+echo "SIGTERM during a stuck run: exited in $took_ms ms (shutdown_timeout 5 s), final OTLP export received by rotel"

@@ -311,6 +311,8 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         web,
         sources,
     } = checked;
+    // Before any HTTP client is built: OTLP's comes before LivePerson's.
+    crate::liveperson::install_tls_provider();
     let traffic = Arc::new(Traffic::default());
     let store = Arc::new(new_store(&cfg, &clock, &traffic));
     let histogram_bounds = crate::collectors::histogram_bounds(&planned);
