@@ -7,24 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use liveperson_sim::world::AccountSpec;
-use liveperson_sim::{self as simulator, ClockMode, SimConfig, Simulator};
-
-use crate::support::{account_yaml, config_with, free_port, run_exporter, temp_dir};
-
-/// A real-time simulator with two accounts.
-async fn two_accounts(seed: u64) -> Simulator {
-    let mut cfg = SimConfig::for_tests(seed);
-    cfg.clock = ClockMode::Scaled(1.0);
-    cfg.history_ms = 3_600_000;
-    cfg.accounts.push(AccountSpec {
-        id: "70000002".into(),
-        agents: 10,
-        skills: 2,
-        groups: 2,
-    });
-    simulator::start(cfg).await.unwrap()
-}
+use crate::support::{account_yaml, config_with, free_port, run_exporter, temp_dir, two_accounts};
 
 /// Replaces `path`'s content the way a Kubernetes Secret or ConfigMap update does: a new file
 /// renamed over the old.

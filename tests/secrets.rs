@@ -4,21 +4,9 @@
 
 use std::process::Command;
 
-use liveperson_sim::world::AccountSpec;
-use liveperson_sim::{self as simulator, ClockMode, SimConfig};
-
 #[tokio::test]
 async fn no_secret_appears_in_logs_or_output() {
-    let mut cfg = SimConfig::for_tests(51);
-    cfg.clock = ClockMode::Scaled(1.0);
-    cfg.history_ms = 3_600_000;
-    cfg.accounts.push(AccountSpec {
-        id: "70000002".into(),
-        agents: 10,
-        skills: 2,
-        groups: 2,
-    });
-    let sim = simulator::start(cfg).await.unwrap();
+    let sim = crate::support::two_accounts(51).await;
     let keys = sim.shared.credentials.oauth1.clone();
     let wrong = "wrong-token-secret-8d1f";
     let config = format!(

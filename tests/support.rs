@@ -114,6 +114,20 @@ pub fn config_with(port: u16, extra: &str, accounts: &[String]) -> String {
     )
 }
 
+/// A real-time simulator with a second, small account (`70000002`) beside the first.
+pub async fn two_accounts(seed: u64) -> Simulator {
+    let mut cfg = SimConfig::for_tests(seed);
+    cfg.clock = ClockMode::Scaled(1.0);
+    cfg.history_ms = 3_600_000;
+    cfg.accounts.push(liveperson_sim::world::AccountSpec {
+        id: "70000002".into(),
+        agents: 10,
+        skills: 2,
+        groups: 2,
+    });
+    simulator::start(cfg).await.unwrap()
+}
+
 /// An exporter configuration polling `sim`'s first account (queue health only) on `port`, with
 /// `extra` top-level YAML.
 pub fn exporter_config(sim: &Simulator, port: u16, extra: &str) -> String {

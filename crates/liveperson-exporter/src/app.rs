@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::SharedClock;
 use crate::collectors::{CollectCtx, Planned, plan};
 use crate::config::stamps::FileStamps;
-use crate::config::{AccountConfig, Auth, Config, HttpConfig, LogConfig, Problem};
+use crate::config::{AccountConfig, Auth, Config, Problem};
 use crate::fleet::Fleet;
 use crate::liveperson::{AccountClient, LivePerson};
 use crate::otlp::Sink;
@@ -145,21 +145,31 @@ pub struct Exporter {
     reload_rx: mpsc::Receiver<ReloadRequest>,
 }
 
-/// The settings a reload cannot change in a running process, by key.
-fn needs_restart(old: &Config, new: &Config) -> Vec<&'static str> {
-    [
-        ("listen", old.listen != new.listen),
-        (
-            "metrics_endpoint",
-            old.metrics_endpoint != new.metrics_endpoint,
-        ),
-        ("web", old.web != new.web),
-        ("otlp", old.otlp != new.otlp),
-        ("log", old.log != new.log),
-    ]
-    .into_iter()
-    .filter_map(|(key, changed)| changed.then_some(key))
-    .collect()
+/// Keeps in `new` the running values of the settings a reload cannot change in a running process;
+/// returns the keys whose values differed.
+fn keep_restart_only(running: &Config, new: &mut Config) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    if new.listen != running.listen {
+        changed.push("listen");
+        new.listen = running.listen;
+    }
+    if new.metrics_endpoint != running.metrics_endpoint {
+        changed.push("metrics_endpoint");
+        new.metrics_endpoint = running.metrics_endpoint;
+    }
+    if new.web != running.web {
+        changed.push("web");
+        new.web = running.web.clone();
+    }
+    if new.otlp != running.otlp {
+        changed.push("otlp");
+        new.otlp = running.otlp.clone();
+    }
+    if new.log != running.log {
+        changed.push("log");
+        new.log = running.log.clone();
+    }
+    changed
 }
 
 impl Exporter {
@@ -194,7 +204,8 @@ impl Exporter {
             planned,
             ..
         } = checked;
-        for key in needs_restart(&self.config, &new) {
+        // What needs a restart keeps its running value, so the next reload compares with it.
+        for key in keep_restart_only(&self.config, &mut new) {
             tracing::warn!(key, "changed; takes effect at the next restart");
         }
         if self.otlp.is_some()
@@ -204,12 +215,6 @@ impl Exporter {
                 "histogram buckets changed; OTLP keeps the old ones until the next restart"
             );
         }
-        // What needs a restart keeps its running value, so the next reload compares with it.
-        new.listen = self.config.listen;
-        new.metrics_endpoint = self.config.metrics_endpoint;
-        new.web = self.config.web.clone();
-        new.otlp = self.config.otlp.clone();
-        new.log = self.config.log.clone();
         let changes = self.fleet.apply(&new, planned).await;
         self.store.reconfigure(identity(&new), new.gauge_max_age);
         self.secret_files = FileStamps::of(new.secret_files());
@@ -311,8 +316,6 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         web,
         sources,
     } = checked;
-    // Before any HTTP client is built: OTLP's comes before LivePerson's.
-    crate::liveperson::install_tls_provider();
     let traffic = Arc::new(Traffic::default());
     let store = Arc::new(new_store(&cfg, &clock, &traffic));
     let histogram_bounds = crate::collectors::histogram_bounds(&planned);
@@ -414,15 +417,6 @@ pub fn demo_config(listen: SocketAddr, csds_url: &str, accounts: &[String], auth
     });
     Config {
         listen,
-        metrics_endpoint: true,
-        web: crate::web::WebSettings::default(),
-        shutdown_timeout: std::time::Duration::from_secs(15),
-        secret_file_check_interval: std::time::Duration::from_secs(10),
-        otlp: crate::otlp::OtlpConfig::default(),
-        log: LogConfig::default(),
-        http: HttpConfig::default(),
-        gauge_max_age: std::time::Duration::from_secs(300),
-        shard: crate::shard::Shard::default(),
         configured_accounts: accounts.len(),
         accounts: accounts
             .iter()
@@ -441,5 +435,6 @@ pub fn demo_config(listen: SocketAddr, csds_url: &str, accounts: &[String], auth
                     .collect(),
             })
             .collect(),
+        ..Config::default()
     }
 }

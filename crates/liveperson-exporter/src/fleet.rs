@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::collectors::Planned;
-use crate::config::{AccountConfig, Config, HttpConfig};
+use crate::config::{AccountConfig, Config};
 use crate::liveperson::{AccountClient, LivePerson};
 use crate::scheduler::{Task, spawn};
 use crate::store::Store;
@@ -54,7 +54,6 @@ pub struct Changes {
 
 /// The running collectors and the clients they call LivePerson with.
 pub struct Fleet {
-    http: Option<HttpConfig>,
     lp: Option<Arc<LivePerson>>,
     traffic: Arc<Traffic>,
     store: Arc<Store>,
@@ -78,7 +77,6 @@ impl Fleet {
         stop: CancellationToken,
     ) -> Self {
         Self {
-            http: None,
             lp: None,
             traffic,
             store,
@@ -92,11 +90,10 @@ impl Fleet {
     /// Brings the running collectors to `planned` (made from `cfg`).
     pub async fn apply(&mut self, cfg: &Config, planned: Vec<Planned>) -> Changes {
         let mut changes = Changes::default();
-        let lp = match (&self.lp, &self.http) {
-            (Some(lp), Some(http)) if *http == cfg.http => lp.clone(),
+        let lp = match &self.lp {
+            Some(lp) if *lp.config() == cfg.http => lp.clone(),
             _ => {
                 let lp = Arc::new(LivePerson::new(cfg.http.clone(), self.traffic.clone()));
-                self.http = Some(cfg.http.clone());
                 self.lp = Some(lp.clone());
                 lp
             }

@@ -220,6 +220,11 @@ impl LivePerson {
             .expect("a TLS backend is compiled in");
         Self { http, cfg, traffic }
     }
+
+    /// The settings it was built with.
+    pub fn config(&self) -> &HttpConfig {
+        &self.cfg
+    }
 }
 
 /// One account's view of LivePerson.

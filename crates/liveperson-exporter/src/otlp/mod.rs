@@ -274,6 +274,8 @@ pub fn start(
     histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
 ) -> anyhow::Result<Sink> {
     use config::{Compression, Protocol, Temporality};
+    // The HTTP exporter builds a rustls client, which needs the process's crypto provider.
+    crate::liveperson::install_tls_provider();
     let temporality = match cfg.temporality {
         Temporality::Cumulative => opentelemetry_sdk::metrics::Temporality::Cumulative,
         Temporality::Delta => opentelemetry_sdk::metrics::Temporality::Delta,

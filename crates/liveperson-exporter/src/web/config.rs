@@ -98,15 +98,6 @@ struct RawRateLimit {
     burst: Option<u32>,
 }
 
-/// A token bucket over all requests: `burst` at once, then one per `interval`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    /// Time between two requests.
-    pub interval: Duration,
-    /// Requests allowed at once.
-    pub burst: u32,
-}
-
 /// A checked web config, ready to serve with.
 #[derive(Clone, Default)]
 pub struct WebConfig {
@@ -116,9 +107,8 @@ pub struct WebConfig {
     pub users: BTreeMap<String, Secret>,
     /// Headers added to every response.
     pub headers: Vec<(HeaderName, HeaderValue)>,
-    /// The request rate limit, if any.
-    pub rate_limit: Option<RateLimit>,
-    /// The token bucket enforcing it.
+    /// The request rate limit (`rate_limit`): a token bucket of `burst`, refilled one request
+    /// per `interval`.
     pub limiter: Option<Arc<DefaultDirectRateLimiter>>,
     /// The files it was read from (the web config and the files it names), to notice changes.
     pub files: Vec<PathBuf>,
@@ -130,7 +120,7 @@ impl std::fmt::Debug for WebConfig {
             .field("tls", &self.tls.is_some())
             .field("users", &self.users.keys().collect::<Vec<_>>())
             .field("headers", &self.headers)
-            .field("rate_limit", &self.rate_limit)
+            .field("rate_limit", &self.limiter.is_some())
             .finish()
     }
 }
@@ -173,11 +163,14 @@ fn read_into(path: &Path, problems: &mut Problems) -> Option<WebConfig> {
     let mut files = vec![path.to_path_buf()];
     let tls = read_tls(raw.tls_server_config, base, &mut files, problems);
     let headers = read_http(raw.http_server_config, problems);
-    let rate_limit = typed::<RawRateLimit>(or_empty(raw.rate_limit), "rate_limit", problems)
-        .and_then(|r| match (r.interval, r.burst) {
+    let limiter = typed::<RawRateLimit>(or_empty(raw.rate_limit), "rate_limit", problems).and_then(
+        |r| match (r.interval, r.burst) {
             (None, None) => None,
             (Some(i), _) if i.is_zero() => None,
-            (Some(interval), Some(burst)) if burst > 0 => Some(RateLimit { interval, burst }),
+            (Some(interval), Some(burst)) if burst > 0 => {
+                let quota = Quota::with_period(interval)?.allow_burst(NonZeroU32::new(burst)?);
+                Some(Arc::new(RateLimiter::direct(quota)))
+            }
             _ => {
                 problems.add(
                     "rate_limit",
@@ -185,7 +178,8 @@ fn read_into(path: &Path, problems: &mut Problems) -> Option<WebConfig> {
                 );
                 None
             }
-        });
+        },
+    );
     let mut users = BTreeMap::new();
     for (user, hash) in raw.basic_auth_users {
         let key = join("basic_auth_users", &user);
@@ -200,15 +194,10 @@ fn read_into(path: &Path, problems: &mut Problems) -> Option<WebConfig> {
             users.insert(user, Secret::new(hash));
         }
     }
-    let limiter = rate_limit.and_then(|r| {
-        let quota = Quota::with_period(r.interval)?.allow_burst(NonZeroU32::new(r.burst)?);
-        Some(Arc::new(RateLimiter::direct(quota)))
-    });
     Some(WebConfig {
         tls,
         users,
         headers: headers.unwrap_or_default(),
-        rate_limit,
         limiter,
         files,
     })
@@ -254,23 +243,15 @@ fn read_http(v: Value, problems: &mut Problems) -> Option<Vec<(HeaderName, Heade
             problems.add(key, format!("must be one of: {}", allowed.join(", ")));
             continue;
         }
-        match HeaderValue::from_str(&value) {
-            Ok(v) => out.push((HeaderName::from_static(lower(canonical)), v)),
-            Err(_) => problems.add(key, "not a valid header value"),
+        match (
+            HeaderName::from_bytes(canonical.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            (Ok(n), Ok(v)) => out.push((n, v)),
+            _ => problems.add(key, "not a valid header value"),
         }
     }
     Some(out)
-}
-
-/// The lower-case form `HeaderName::from_static` needs, for the five known names.
-fn lower(name: &str) -> &'static str {
-    match name {
-        "Content-Security-Policy" => "content-security-policy",
-        "X-Frame-Options" => "x-frame-options",
-        "X-Content-Type-Options" => "x-content-type-options",
-        "X-XSS-Protection" => "x-xss-protection",
-        _ => "strict-transport-security",
-    }
 }
 
 /// PEM text given inline (`<name>`) or as a file (`<name>_file`, relative to the web config's

@@ -63,12 +63,11 @@ pub fn router(routes: Routes) -> Router {
             )
         })
     };
-    let reload_route = post(reload_config);
     Router::new()
         .route("/metrics", metrics_route)
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .route("/-/reload", reload_route)
+        .route("/-/reload", post(reload_config))
         .route("/", get(landing))
         .with_state(RouteState {
             store,
