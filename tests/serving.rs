@@ -5,51 +5,19 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::support::{exporter_config, free_port, run_exporter, simulator, temp_dir};
-
-/// A CA and a server certificate for localhost and 127.0.0.1 signed by it, written as `cert` and
-/// `key` files; returns the CA's PEM.
-fn issue_certificate(cert: &Path, key: &Path) -> String {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    // Written next to the target and renamed over it, as a Kubernetes Secret update swaps files.
-    for (path, pem) in [(cert, leaf.pem()), (key, leaf_key.serialize_pem())] {
-        let next = path.with_extension("next");
-        std::fs::write(&next, pem).unwrap();
-        std::fs::rename(&next, path).unwrap();
-    }
-    ca.pem()
-}
-
-/// An HTTPS client that trusts only `ca`.
-fn https_client(ca: &str) -> reqwest::Client {
-    liveperson_exporter::liveperson::install_tls_provider();
-    reqwest::Client::builder()
-        .tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()])
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
+use crate::support::{
+    exporter_config, free_port, https_client, issue_certificate, run_exporter, simulator, temp_dir,
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tls_and_basic_auth_from_a_web_config_and_a_replaced_certificate_is_served() {
     let sim = simulator(1701).await;
     let dir = temp_dir("tls");
     let (cert, key) = (dir.join("server.crt"), dir.join("server.key"));
-    let first_ca = issue_certificate(&cert, &key);
+    let first_ca = issue_certificate(&cert, &key, &["localhost", "127.0.0.1"]);
     let hash = bcrypt::hash("scrape-pass", 4).unwrap();
     std::fs::write(
         dir.join("web.yml"),
@@ -129,7 +97,7 @@ async fn tls_and_basic_auth_from_a_web_config_and_a_replaced_certificate_is_serv
     );
 
     // A new certificate from another CA is served without a restart.
-    let second_ca = issue_certificate(&cert, &key);
+    let second_ca = issue_certificate(&cert, &key, &["localhost", "127.0.0.1"]);
     let rotated = https_client(&second_ca);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -75,6 +75,17 @@ pub async fn simulator(seed: u64) -> Simulator {
     simulator::start(cfg).await.unwrap()
 }
 
+/// Every collector but queue health, which the binary's tests turn off to keep runs short.
+pub const OTHER_THAN_QUEUE_HEALTH: [&str; 7] = [
+    "key_messaging_metrics",
+    "messaging_conversation",
+    "engagement_activity",
+    "interval_metrics",
+    "net_handle_time",
+    "actual_handle_time",
+    "agent_activity",
+];
+
 /// One account of `sim` in an exporter configuration, polling queue health only (every 2 s), with
 /// the simulator's credentials, or `token_secret` (YAML, e.g. `token_secret_file: /path`) in place
 /// of its token secret.
@@ -82,15 +93,7 @@ pub fn account_yaml(sim: &Simulator, id: &str, token_secret: Option<&str>) -> St
     let k = &sim.shared.credentials.oauth1;
     let mut collectors =
         String::from("      messaging_queue_health: {interval: 2s, timeout: 1s}\n");
-    for c in [
-        "key_messaging_metrics",
-        "messaging_conversation",
-        "engagement_activity",
-        "interval_metrics",
-        "net_handle_time",
-        "actual_handle_time",
-        "agent_activity",
-    ] {
+    for c in OTHER_THAN_QUEUE_HEALTH {
         collectors.push_str(&format!("      {c}: {{enabled: false}}\n"));
     }
     let ts = token_secret.map_or_else(|| format!("token_secret: {}", k.token_secret), String::from);
@@ -168,4 +171,37 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A CA and a server certificate for `names` (DNS names or IP addresses) signed by it, written as
+/// `cert` and `key` files; returns the CA's PEM.
+pub fn issue_certificate(cert: &Path, key: &Path, names: &[&str]) -> String {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    // Written next to the target and renamed over it, as a Kubernetes Secret update swaps files.
+    for (path, pem) in [(cert, leaf.pem()), (key, leaf_key.serialize_pem())] {
+        let next = path.with_extension("next");
+        std::fs::write(&next, pem).unwrap();
+        std::fs::rename(&next, path).unwrap();
+    }
+    ca.pem()
+}
+
+/// An HTTPS client that trusts only `ca`.
+pub fn https_client(ca: &str) -> reqwest::Client {
+    liveperson_exporter::liveperson::install_tls_provider();
+    reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(ca.as_bytes()).unwrap()])
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }

@@ -81,3 +81,41 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- $_ := set $cfg "accounts" $accounts }}
 {{- toYaml $cfg }}
 {{- end }}
+
+{{/* The Secret holding the web config, when there is one. */}}
+{{- define "lpe.webSecretName" -}}
+{{- if .Values.web.existingSecret }}{{ .Values.web.existingSecret }}
+{{- else if .Values.web.config }}{{ include "lpe.fullname" . }}-web-config
+{{- end }}
+{{- end }}
+
+{{/* Checks the web values against each other where a mistake would only show in a running pod:
+     probes answered 401, or HTTP spoken to an HTTPS port. */}}
+{{- define "lpe.checkWeb" -}}
+{{- $web := .Values.web }}
+{{- if and $web.config $web.existingSecret }}
+{{- fail "web.config and web.existingSecret are exclusive: give the web config once" }}
+{{- end }}
+{{- if and (eq $web.scheme "HTTPS") (not (include "lpe.webSecretName" .)) }}
+{{- fail "web.scheme HTTPS needs a web config with tls_server_config (web.config or web.existingSecret)" }}
+{{- end }}
+{{- if and $web.config.tls_server_config (ne $web.scheme "HTTPS") }}
+{{- fail "web.config has tls_server_config: set web.scheme to HTTPS so probes and the ServiceMonitor speak TLS" }}
+{{- end }}
+{{- if $web.config.basic_auth_users }}
+{{- $authorized := false }}
+{{- range $web.probeHeaders }}{{ if eq (lower .name) "authorization" }}{{ $authorized = true }}{{ end }}{{ end }}
+{{- if not $authorized }}
+{{- fail "web.config has basic_auth_users, so every endpoint asks for a password: set web.probeHeaders to an Authorization header for the probes" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The pod's termination grace period: config.shutdown_timeout (whole seconds or minutes) plus
+     5 s, so the exporter's own bounded shutdown always ends before Kubernetes' SIGKILL. */}}
+{{- define "lpe.terminationGracePeriodSeconds" -}}
+{{- $timeout := toString (.Values.config.shutdown_timeout | default "15s") }}
+{{- $amount := int (trimSuffix "s" (trimSuffix "m" $timeout)) }}
+{{- if hasSuffix "m" $timeout }}{{ $amount = mul $amount 60 }}{{ end }}
+{{- add $amount 5 }}
+{{- end }}
