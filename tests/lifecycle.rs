@@ -1,7 +1,8 @@
 //! Reloading a running exporter process, as an operator does it: a secret file fixed on disk is
 //! picked up without a restart and without resetting counters; SIGHUP with an invalid
 //! configuration keeps the old one running; SIGHUP and `POST /-/reload` apply a new one, starting
-//! added accounts and removing the series of removed ones. (SIGTERM with the final OTLP export to
+//! added accounts and removing the series of removed ones; a rotated OTLP header secret file is sent
+//! to the receiver by a new OTLP pipeline in the same process. (SIGTERM with the final OTLP export to
 //! an independent receiver is in `scripts/otlp-rotel.sh`.)
 
 use std::path::Path;
@@ -256,5 +257,105 @@ async fn reloads_apply_a_valid_configuration_and_refuse_an_invalid_one_whole() {
     })
     .await;
     assert_eq!(value(&after, &up(&b)), Some(1.0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What a loopback OTLP/HTTP receiver saw: the `x-api-key` of every export, in order.
+type Keys = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+
+/// An OTLP/HTTP receiver on loopback that answers every export with 200 and records its
+/// `x-api-key` header; its metrics URL.
+async fn key_recording_receiver() -> (String, Keys) {
+    use axum::http::HeaderMap;
+    let keys = Keys::default();
+    let seen = keys.clone();
+    let app = axum::Router::new().route(
+        "/v1/metrics",
+        axum::routing::post(move |headers: HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                let key = headers
+                    .get("x-api-key")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                seen.lock().unwrap().push(key);
+                // An empty ExportMetricsServiceResponse.
+                (
+                    [("content-type", "application/x-protobuf")],
+                    Vec::<u8>::new(),
+                )
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1/metrics", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, keys)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_otlp_header_file_is_sent_without_a_restart() {
+    let sim = two_accounts(1909).await;
+    let dir = temp_dir("otlp-key");
+    let key_file = dir.join("api-key");
+    replace(&key_file, "first-key");
+    let (url, keys) = key_recording_receiver().await;
+    let port = free_port();
+    let config = dir.join("config.yaml");
+    std::fs::write(
+        &config,
+        config_with(
+            port,
+            &format!(
+                "secret_file_check_interval: 1s\n\
+                 otlp:\n  enabled: true\n  protocol: http/protobuf\n  endpoint: {url}\n  \
+                 interval: 500ms\n  headers:\n    X-Api-Key_file: {}\n",
+                key_file.display()
+            ),
+            &[account_yaml(&sim, &sim.account_ids()[0], None)],
+        ),
+    )
+    .unwrap();
+    let mut exporter = run_exporter("", &["--config", config.to_str().unwrap()], port);
+    let pid = exporter.0.id();
+    let sent = |key: &str| keys.lock().unwrap().iter().filter(|k| *k == key).count();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sent("first-key") == 0 {
+        assert!(Instant::now() < deadline, "no export with the first key");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    replace(&key_file, "second-key");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sent("second-key") < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the rotated key never reached the receiver: {:?}",
+            keys.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Once the new key is in use the old one is gone (the old pipeline's one last export may
+    // still carry it), and the process is the same.
+    let keys_now = keys.lock().unwrap().clone();
+    let first_new = keys_now.iter().position(|k| k == "second-key").unwrap();
+    let old_after = keys_now[first_new..]
+        .iter()
+        .filter(|k| *k == "first-key")
+        .count();
+    assert!(old_after <= 1, "{keys_now:?}");
+    assert!(
+        keys_now
+            .iter()
+            .all(|k| k == "first-key" || k == "second-key")
+    );
+    assert!(exporter.0.try_wait().unwrap().is_none());
+    assert_eq!(exporter.0.id(), pid);
+    let text = scrape(port).await;
+    assert_eq!(
+        value(&text, "liveperson_exporter_config_last_reload_successful{}"),
+        Some(1.0)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

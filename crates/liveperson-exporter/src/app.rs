@@ -137,6 +137,8 @@ pub struct Exporter {
     /// The configuration in force (settings that need a restart keep their running values).
     config: Config,
     histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
+    traffic: Arc<Traffic>,
+    clock: SharedClock,
     secret_files: FileStamps,
     fleet: Fleet,
     stop: CancellationToken,
@@ -160,10 +162,6 @@ fn keep_restart_only(running: &Config, new: &mut Config) -> Vec<&'static str> {
     if new.web != running.web {
         changed.push("web");
         new.web = running.web.clone();
-    }
-    if new.otlp != running.otlp {
-        changed.push("otlp");
-        new.otlp = running.otlp.clone();
     }
     if new.log != running.log {
         changed.push("log");
@@ -208,13 +206,26 @@ impl Exporter {
         for key in keep_restart_only(&self.config, &mut new) {
             tracing::warn!(key, "changed; takes effect at the next restart");
         }
-        if self.otlp.is_some()
-            && crate::collectors::histogram_bounds(&planned) != self.histogram_bounds
+        // A changed OTLP section (a rotated header secret, too) or new histogram buckets need a
+        // new pipeline; it is built before anything changes, so a failure refuses the reload.
+        let histogram_bounds = crate::collectors::histogram_bounds(&planned);
+        let otlp_changed = new.otlp != self.config.otlp
+            || (new.otlp.enabled && histogram_bounds != self.histogram_bounds);
+        let next_otlp = match (otlp_changed && new.otlp.enabled)
+            .then(|| self.start_otlp(&new.otlp, &histogram_bounds))
+            .transpose()
         {
-            tracing::warn!(
-                "histogram buckets changed; OTLP keeps the old ones until the next restart"
-            );
+            Ok(sink) => sink,
+            Err(e) => {
+                tracing::error!(error = %e, "configuration not reloaded, the old one keeps running");
+                self.store.reloaded(false);
+                return Err(e.to_string());
+            }
+        };
+        if otlp_changed {
+            self.replace_otlp(next_otlp);
         }
+        self.histogram_bounds = histogram_bounds;
         let changes = self.fleet.apply(&new, planned).await;
         self.store.reconfigure(identity(&new), new.gauge_max_age);
         self.secret_files = FileStamps::of(new.secret_files());
@@ -228,6 +239,41 @@ impl Exporter {
             "configuration reloaded"
         );
         Ok(())
+    }
+
+    /// A new OTLP pipeline over this exporter's store.
+    fn start_otlp(
+        &self,
+        cfg: &crate::otlp::OtlpConfig,
+        histogram_bounds: &BTreeMap<&'static str, Vec<f64>>,
+    ) -> anyhow::Result<Sink> {
+        crate::otlp::start(
+            cfg,
+            self.store.clone(),
+            self.traffic.clone(),
+            self.clock.clone(),
+            histogram_bounds.clone(),
+        )
+    }
+
+    /// Puts `next` in place of the running OTLP pipeline, which exports what it has one last time
+    /// in the background. The new pipeline's streams start afresh (a new start time), which OTLP
+    /// backends read as a counter reset.
+    fn replace_otlp(&mut self, next: Option<Sink>) {
+        let starts = next.is_some();
+        let old = std::mem::replace(&mut self.otlp, next);
+        match (old, starts) {
+            (Some(old), _) => {
+                tracing::info!(restarted = starts, "OTLP: the running pipeline stops");
+                tokio::spawn(async move {
+                    if let Err(e) = old.shutdown().await {
+                        tracing::warn!(error = %e, "OTLP: the replaced pipeline's final export failed");
+                    }
+                });
+            }
+            (None, true) => tracing::info!("OTLP: push started by the reloaded configuration"),
+            (None, false) => {}
+        }
     }
 
     /// Serves reload requests and reloads when a secret file changes, until `until` completes;
@@ -333,7 +379,12 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         None
     };
     let stop = CancellationToken::new();
-    let mut fleet = Fleet::new(traffic, store.clone(), clock, stop.child_token());
+    let mut fleet = Fleet::new(
+        traffic.clone(),
+        store.clone(),
+        clock.clone(),
+        stop.child_token(),
+    );
     fleet.apply(&cfg, planned).await;
     let (reload_tx, reload_rx) = mpsc::channel(4);
     let router = crate::web::routes::router(crate::web::routes::Routes {
@@ -357,6 +408,8 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         secret_files: FileStamps::of(cfg.secret_files()),
         config: cfg,
         histogram_bounds,
+        traffic,
+        clock,
         fleet,
         stop,
         server,
