@@ -1153,6 +1153,42 @@ def exporter():
             "s",
             w=24,
         ),
+        row("Serving"),
+        timeseries(
+            "Requests served",
+            "Requests the exporter's HTTP server answered per interval, by handler and status code; "
+            "401 is a wrong password, 429 the web config's rate_limit, 503 more scrapes at once "
+            "than web.max_requests.",
+            [
+                q(
+                    "sum by (handler, code) (increase(liveperson_exporter_http_requests_total[$__rate_interval]))",
+                    "{{handler}} {{code}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Connections dropped",
+            "Connections the server closed per interval, by reason: header_timeout and "
+            "idle_timeout are slow or idle clients, evicted and refused mean web.max_connections "
+            "was reached, tls_error failed handshakes.",
+            [
+                q(
+                    "sum by (reason) (increase(liveperson_exporter_http_connections_dropped_total[$__rate_interval]))",
+                    "{{reason}}",
+                )
+            ],
+            "short",
+            w=8,
+        ),
+        timeseries(
+            "Open connections",
+            "Connections open to each exporter's HTTP server (bounded by web.max_connections).",
+            [q("liveperson_exporter_http_connections_open", "{{instance}}")],
+            "short",
+            w=8,
+        ),
         row("OTLP push"),
         timeseries(
             "OTLP exports by result",
@@ -1202,7 +1238,7 @@ DASHBOARD_SPECS = [
         EXPORTER,
         "LivePerson / Exporter health",
         "The exporter itself: collectors, run durations, data age, shards, LivePerson requests, "
-        "429s, retries, series counts and OTLP exports.",
+        "429s, retries, series counts, the HTTP server's requests and connections, and OTLP exports.",
         exporter,
     ),
 ]

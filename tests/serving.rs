@@ -1,7 +1,7 @@
 //! The serving side as a user runs it, the binary against the simulator on loopback: TLS and basic
 //! auth from an exporter-toolkit web config (a replaced certificate is served without a restart),
 //! bad web configs refused naming the key, and slow or idle clients that cannot starve `/metrics`
-//! and `/healthz` under a pod's low open-file limit.
+//! and `/healthz` under a pod's low open-file limit; the server's self metrics count each.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -117,6 +117,45 @@ async fn tls_and_basic_auth_from_a_web_config_and_a_replaced_certificate_is_serv
     }
     let old = https_client(&first_ca).get(url("/healthz")).send().await;
     assert!(old.is_err(), "the old certificate is no longer served");
+
+    // The self metrics count it all, as of the next publish: the refused passwords, the anonymous
+    // probes, the plain-HTTP client and the handshakes against the old certificate.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = rotated
+            .get(url("/metrics"))
+            .basic_auth("prometheus", Some("scrape-pass"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |series: &str| {
+            text.lines()
+                .find_map(|l| {
+                    l.strip_prefix(series)?
+                        .strip_prefix(' ')?
+                        .parse::<f64>()
+                        .ok()
+                })
+                .unwrap_or(0.0)
+        };
+        let refused =
+            value("liveperson_exporter_http_requests_total{handler=\"metrics\",code=\"401\"}");
+        let anonymous =
+            value("liveperson_exporter_http_requests_total{handler=\"readyz\",code=\"401\"}");
+        let tls_errors =
+            value("liveperson_exporter_http_connections_dropped_total{reason=\"tls_error\"}");
+        if refused >= 2.0 && anonymous >= 1.0 && tls_errors >= 2.0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "401 on /metrics {refused}, on /readyz {anonymous}, TLS errors {tls_errors}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -296,5 +335,52 @@ async fn slow_and_idle_clients_do_not_starve_scrapes_or_probes() {
         (0, 0),
         "connections left open past their timeouts"
     );
+
+    // The self metrics tell an SRE what happened (as of the next publish): every attack
+    // connection dropped by the server, the probes counted as answered, few connections open.
+    let attackers = (idle.len() + slow.len()) as f64;
+    liveperson_exporter::liveperson::install_tls_provider();
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = client
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |series: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(series)?
+                    .strip_prefix(' ')?
+                    .parse::<f64>()
+                    .ok()
+            })
+        };
+        let dropped: f64 = ["refused", "evicted", "header_timeout", "idle_timeout"]
+            .iter()
+            .filter_map(|r| {
+                value(&format!(
+                    "liveperson_exporter_http_connections_dropped_total{{reason=\"{r}\"}}"
+                ))
+            })
+            .sum();
+        let healthz =
+            value("liveperson_exporter_http_requests_total{handler=\"healthz\",code=\"200\"}");
+        let open = value("liveperson_exporter_http_connections_open{}");
+        if dropped >= attackers
+            && healthz.is_some_and(|n| n >= (probes / 2) as f64)
+            && open.is_some_and(|n| n < 10.0)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "dropped {dropped} of {attackers}, healthz {healthz:?}, open {open:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

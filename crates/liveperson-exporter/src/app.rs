@@ -398,6 +398,7 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         router,
         web,
         cfg.web.limits(),
+        traffic.serving(),
         stop.child_token(),
     ));
     Ok(Exporter {

@@ -130,6 +130,31 @@ pub static OTLP_OVER_LIMIT: MetricSpec = MetricSpec {
     labels: &["metric"],
 };
 
+/// Open connections to the exporter's server.
+pub static HTTP_OPEN: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_http_connections_open",
+    help: "Connections open to the exporter's HTTP server (web.max_connections bounds them)",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// Connections the server closed before its client did.
+pub static HTTP_DROPPED: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_http_connections_dropped_total",
+    help: "Connections the exporter's HTTP server closed or refused, by reason (refused, evicted, header_timeout, idle_timeout, tls_error)",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["reason"],
+};
+/// Requests answered by the server.
+pub static HTTP_REQUESTS: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_http_requests_total",
+    help: "Requests the exporter's HTTP server answered, by handler (metrics, healthz, readyz, status, reload, other) and status code",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["handler", "code"],
+};
+
 /// This replica's shard.
 pub static SHARD: MetricSpec = MetricSpec {
     name: "liveperson_exporter_shard_info",
@@ -185,6 +210,9 @@ pub static ALL: &[&MetricSpec] = &[
     &OTLP_EXPORTS,
     &OTLP_LAST_SUCCESS,
     &OTLP_OVER_LIMIT,
+    &HTTP_OPEN,
+    &HTTP_DROPPED,
+    &HTTP_REQUESTS,
 ];
 
 /// Who this exporter is among its replicas: its shard and the accounts it polls.
@@ -296,6 +324,19 @@ pub fn snapshot(
         )?;
         for (metric, n) in &otlp.over_limit {
             b.add(&OTLP_OVER_LIMIT, &[metric], Some(*n as f64))?;
+        }
+    }
+    if let Some(serving) = &traffic.serving {
+        b.add(&HTTP_OPEN, &[], Some(serving.open as f64))?;
+        for (reason, n) in serving.dropped {
+            b.add(&HTTP_DROPPED, &[reason], Some(n as f64))?;
+        }
+        for ((handler, code), n) in &serving.requests {
+            b.add(
+                &HTTP_REQUESTS,
+                &[handler, &code.to_string()],
+                Some(*n as f64),
+            )?;
         }
     }
     Ok(b.build())

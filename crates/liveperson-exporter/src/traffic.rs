@@ -1,9 +1,12 @@
 //! The exporter's own counters about its traffic: LivePerson requests by API and status code,
-//! retries, rate-limited answers, CSDS lookups and failures (updated by the client), and OTLP
-//! exports (updated by the OTLP sink). The store renders them into the `liveperson_exporter_*`
-//! families.
+//! retries, rate-limited answers, CSDS lookups and failures (updated by the client), OTLP exports
+//! (updated by the OTLP sink), and what its own server serves: open connections, connections it
+//! dropped by reason, requests by handler and status code (updated by [`crate::web::serve`]). The
+//! store renders them into the `liveperson_exporter_*` families.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
@@ -18,6 +21,101 @@ pub struct Traffic {
     rate_limited: Mutex<BTreeMap<ApiKey, u64>>,
     csds_lookups: Mutex<BTreeMap<ApiKey, (u64, u64)>>,
     otlp: Mutex<Option<OtlpStats>>,
+    serving: Arc<ServingStats>,
+}
+
+/// Why the server closed a connection before its client did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dropped {
+    /// `web.max_connections` reached with every connection busy: closed at once.
+    Refused,
+    /// Closed to make room for a new one at `web.max_connections`: it waited longest.
+    Evicted,
+    /// A request head (or the TLS handshake) did not arrive within `web.header_read_timeout`.
+    HeaderTimeout,
+    /// No next request within `web.idle_timeout`.
+    IdleTimeout,
+    /// The TLS handshake failed (plain HTTP on the TLS port included).
+    TlsError,
+}
+
+impl Dropped {
+    /// Every reason, in the order exposed.
+    pub const ALL: [Dropped; 5] = [
+        Dropped::Refused,
+        Dropped::Evicted,
+        Dropped::HeaderTimeout,
+        Dropped::IdleTimeout,
+        Dropped::TlsError,
+    ];
+
+    /// The `reason` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dropped::Refused => "refused",
+            Dropped::Evicted => "evicted",
+            Dropped::HeaderTimeout => "header_timeout",
+            Dropped::IdleTimeout => "idle_timeout",
+            Dropped::TlsError => "tls_error",
+        }
+    }
+}
+
+/// What the exporter's server counts. Nothing is exposed until the server runs (`once` serves
+/// nothing).
+#[derive(Debug, Default)]
+pub struct ServingStats {
+    serving: AtomicBool,
+    open: AtomicU64,
+    dropped: [AtomicU64; Dropped::ALL.len()],
+    requests: Mutex<BTreeMap<(&'static str, u16), u64>>,
+}
+
+impl ServingStats {
+    /// The server started: its figures are exposed from now on.
+    pub fn started(&self) {
+        self.serving.store(true, Ordering::Relaxed);
+    }
+
+    /// A connection was accepted.
+    pub fn opened(&self) {
+        self.open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An accepted connection ended.
+    pub fn closed(&self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The server closed a connection (or refused it) for `why`.
+    pub fn dropped(&self, why: Dropped) {
+        self.dropped[why as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A request to `handler` was answered with `code`.
+    pub fn answered(&self, handler: &'static str, code: u16) {
+        *self.requests.lock().entry((handler, code)).or_default() += 1;
+    }
+
+    fn view(&self) -> Option<ServingView> {
+        self.serving.load(Ordering::Relaxed).then(|| ServingView {
+            open: self.open.load(Ordering::Relaxed),
+            dropped: Dropped::ALL
+                .map(|d| (d.as_str(), self.dropped[d as usize].load(Ordering::Relaxed))),
+            requests: self.requests.lock().clone(),
+        })
+    }
+}
+
+/// A copy of the server's figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServingView {
+    /// Connections open.
+    pub open: u64,
+    /// Connections dropped, by reason.
+    pub dropped: [(&'static str, u64); Dropped::ALL.len()],
+    /// Requests by (handler, status code).
+    pub requests: BTreeMap<(&'static str, u16), u64>,
 }
 
 /// What the OTLP sink reports about its exports.
@@ -46,9 +144,16 @@ pub struct TrafficView {
     pub csds_lookups: BTreeMap<ApiKey, (u64, u64)>,
     /// OTLP export statistics, when OTLP is enabled.
     pub otlp: Option<OtlpStats>,
+    /// The server's figures, once it runs.
+    pub serving: Option<ServingView>,
 }
 
 impl Traffic {
+    /// What the server counts, shared with it.
+    pub fn serving(&self) -> Arc<ServingStats> {
+        self.serving.clone()
+    }
+
     /// Drops the counters of an account that is no longer polled.
     pub fn forget(&self, account: &str) {
         self.requests.lock().retain(|(a, _, _), _| a != account);
@@ -138,6 +243,7 @@ impl Traffic {
             rate_limited: self.rate_limited.lock().clone(),
             csds_lookups: self.csds_lookups.lock().clone(),
             otlp: self.otlp.lock().clone(),
+            serving: self.serving.view(),
         }
     }
 }

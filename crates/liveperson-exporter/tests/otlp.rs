@@ -316,7 +316,9 @@ fn otlp_config(protocol: Protocol, endpoint: String, temporality: Temporality) -
         endpoint,
         // Exports happen when the test flushes (or stops), not on a timer.
         interval: Duration::from_secs(3600),
-        timeout: Duration::from_secs(10),
+        // Generous: an export that times out under a loaded test machine is retried by the SDK,
+        // and the receiver would see two requests for one export.
+        timeout: Duration::from_secs(60),
         temporality,
         ..OtlpConfig::default()
     }

@@ -13,6 +13,9 @@
 //!
 //! A connection is busy from the moment a request head is complete until its response body is
 //! written or dropped; only then do the idle and header clocks run.
+//!
+//! Open connections, connections dropped by reason and requests by handler and code are counted
+//! ([`ServingStats`]) for the self metrics.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -41,6 +44,7 @@ use tower::ServiceExt as _;
 use super::basic_auth::BasicAuth;
 use super::body::Guarded;
 use super::config::{Source, WebConfig};
+use crate::traffic::{Dropped, ServingStats};
 
 /// Connection bounds.
 #[derive(Debug, Clone, Copy)]
@@ -86,19 +90,22 @@ impl Conn {
         }
     }
 
-    /// When it is to be closed unless something happens first; `None` while busy.
-    fn deadline(&self, limits: &Limits) -> Option<Instant> {
+    /// When it is to be closed unless something happens first, and why; `None` while busy.
+    fn deadline(&self, limits: &Limits) -> Option<(Instant, Dropped)> {
         let s = self.state.lock();
         if s.evicted {
-            Some(Instant::now())
+            Some((Instant::now(), Dropped::Evicted))
         } else if s.busy > 0 {
             None
         } else if let Some(t) = s.head_since {
-            Some(t + limits.header_read_timeout)
+            Some((t + limits.header_read_timeout, Dropped::HeaderTimeout))
         } else if s.served {
-            Some(s.idle_since + limits.idle_timeout)
+            Some((s.idle_since + limits.idle_timeout, Dropped::IdleTimeout))
         } else {
-            Some(s.idle_since + limits.header_read_timeout)
+            Some((
+                s.idle_since + limits.header_read_timeout,
+                Dropped::HeaderTimeout,
+            ))
         }
     }
 
@@ -250,6 +257,7 @@ struct Shared {
     limits: Limits,
     conns: Conns,
     warnings: Warnings,
+    stats: Arc<ServingStats>,
     stop: CancellationToken,
 }
 
@@ -277,9 +285,11 @@ pub async fn serve(
     router: Router,
     web: Arc<Source>,
     mut limits: Limits,
+    stats: Arc<ServingStats>,
     stop: CancellationToken,
 ) {
     limits.max_connections = connection_cap(limits.max_connections.max(1));
+    stats.started();
     let shared = Arc::new(Shared {
         router,
         web,
@@ -289,6 +299,7 @@ pub async fn serve(
         warnings: Warnings {
             last: Mutex::default(),
         },
+        stats,
         stop,
     });
     let tracker = TaskTracker::new();
@@ -302,6 +313,7 @@ pub async fn serve(
                 if shared.conns.len() >= limits.max_connections
                     && !shared.conns.evict_longest_waiting()
                 {
+                    shared.stats.dropped(Dropped::Refused);
                     shared.warnings.warn(
                         "refused",
                         "web.max_connections reached and every connection busy: refusing new ones",
@@ -309,10 +321,14 @@ pub async fn serve(
                     continue;
                 }
                 let (id, conn) = shared.conns.add();
+                shared.stats.opened();
                 let shared = shared.clone();
                 tracker.spawn(async move {
-                    connection(stream, conn, &shared).await;
+                    if let Err(why) = connection(stream, conn, &shared).await {
+                        shared.stats.dropped(why);
+                    }
                     shared.conns.remove(id);
+                    shared.stats.closed();
                 });
             }
             Err(e) if is_per_connection(&e) => {}
@@ -342,14 +358,15 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-/// Returns when the connection is to be closed: its deadline passed while nothing changed it.
-async fn until_expired(conn: &Conn, limits: &Limits) {
+/// Returns when the connection is to be closed, and why: its deadline passed while nothing
+/// changed it.
+async fn until_expired(conn: &Conn, limits: &Limits) -> Dropped {
     loop {
         // Registered before the deadline is read, so no change in between is missed.
         let woken = conn.wake.notified();
         match conn.deadline(limits) {
-            Some(at) if at <= Instant::now() => return,
-            Some(at) => tokio::select! {
+            Some((at, why)) if at <= Instant::now() => return why,
+            Some((at, _)) => tokio::select! {
                 _ = tokio::time::sleep_until(at) => {}
                 _ = woken => {}
             },
@@ -362,7 +379,12 @@ async fn until_expired(conn: &Conn, limits: &Limits) {
 const PLAIN_ON_TLS: &[u8] =
     b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n";
 
-async fn connection(stream: TcpStream, conn: Arc<Conn>, shared: &Arc<Shared>) {
+/// Serves one connection until it closes; `Err` says why the server closed it.
+async fn connection(
+    stream: TcpStream,
+    conn: Arc<Conn>,
+    shared: &Arc<Shared>,
+) -> Result<(), Dropped> {
     let web = shared.web.current();
     let io = Watched {
         inner: stream,
@@ -374,25 +396,34 @@ async fn connection(stream: TcpStream, conn: Arc<Conn>, shared: &Arc<Shared>) {
     let handshake = async move {
         let mut first = [0u8; 1];
         // A TLS handshake starts with a handshake record (22); anything else is not TLS.
-        if io.inner.peek(&mut first).await.ok()? == 1 && first[0] != 22 {
-            let mut io = io;
-            let _ = tokio::io::AsyncWriteExt::write_all(&mut io, PLAIN_ON_TLS).await;
-            return None;
+        match io.inner.peek(&mut first).await {
+            // The client left before saying anything.
+            Ok(0) | Err(_) => return Ok(None),
+            Ok(_) if first[0] != 22 => {
+                let mut io = io;
+                let _ = tokio::io::AsyncWriteExt::write_all(&mut io, PLAIN_ON_TLS).await;
+                return Err(Dropped::TlsError);
+            }
+            Ok(_) => {}
         }
-        tokio_rustls::TlsAcceptor::from(tls).accept(io).await.ok()
+        match tokio_rustls::TlsAcceptor::from(tls).accept(io).await {
+            Ok(tls) => Ok(Some(tls)),
+            Err(_) => Err(Dropped::TlsError),
+        }
     };
     let accepted = tokio::select! {
-        s = handshake => s,
-        _ = tokio::time::sleep(shared.limits.header_read_timeout) => None,
-        _ = until_expired(&conn, &shared.limits) => None,
+        s = handshake => s?,
+        _ = tokio::time::sleep(shared.limits.header_read_timeout) => return Err(Dropped::HeaderTimeout),
+        why = until_expired(&conn, &shared.limits) => return Err(why),
         _ = shared.stop.cancelled() => None,
     };
-    if let Some(tls) = accepted {
-        http(TokioIo::new(tls), conn, shared).await;
+    match accepted {
+        Some(tls) => http(TokioIo::new(tls), conn, shared).await,
+        None => Ok(()),
     }
 }
 
-async fn http<I>(io: I, conn: Arc<Conn>, shared: &Arc<Shared>)
+async fn http<I>(io: I, conn: Arc<Conn>, shared: &Arc<Shared>) -> Result<(), Dropped>
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -416,8 +447,8 @@ where
     let mut stopping = false;
     loop {
         tokio::select! {
-            _ = served.as_mut() => return,
-            _ = until_expired(&conn, &shared.limits) => return,
+            _ = served.as_mut() => return Ok(()),
+            why = until_expired(&conn, &shared.limits) => return Err(why),
             _ = shared.stop.cancelled(), if !stopping => {
                 stopping = true;
                 served.as_mut().graceful_shutdown();
@@ -429,6 +460,7 @@ where
 /// One request: rate limit, authentication, the route, the configured headers.
 async fn answer(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
     let web: Arc<WebConfig> = shared.web.current();
+    let handler = handler(req.uri().path());
     let mut response = if web.limiter.as_ref().is_some_and(|l| l.check().is_err()) {
         (
             StatusCode::TOO_MANY_REQUESTS,
@@ -451,5 +483,19 @@ async fn answer(shared: &Shared, req: Request<Incoming>) -> Response<Body> {
     for (name, value) in &web.headers {
         response.headers_mut().insert(name.clone(), value.clone());
     }
+    shared.stats.answered(handler, response.status().as_u16());
     response
+}
+
+/// The `handler` label of a request path: one value per endpoint, so clients probing other paths
+/// add no series.
+fn handler(path: &str) -> &'static str {
+    match path {
+        "/metrics" => "metrics",
+        "/healthz" => "healthz",
+        "/readyz" => "readyz",
+        "/" => "status",
+        "/-/reload" => "reload",
+        _ => "other",
+    }
 }
