@@ -8,7 +8,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{account_yaml, config_with, free_port, run_exporter, temp_dir, two_accounts};
+use crate::support::{
+    account_yaml, config_with, free_port, run_exporter, temp_dir, two_accounts, value,
+};
 
 /// Replaces `path`'s content the way a Kubernetes Secret or ConfigMap update does: a new file
 /// renamed over the old.
@@ -34,12 +36,6 @@ async fn scrape(port: u16) -> String {
         .text()
         .await
         .unwrap()
-}
-
-/// The value of the series `name{labels}` (labels as exposed), if present.
-fn value(text: &str, series: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
 /// The sum of every series of `name` whose labels contain `label`.

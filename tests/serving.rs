@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::{
     exporter_config, free_port, https_client, issue_certificate, run_exporter, simulator, temp_dir,
+    value,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,16 +132,7 @@ async fn tls_and_basic_auth_from_a_web_config_and_a_replaced_certificate_is_serv
             .text()
             .await
             .unwrap();
-        let value = |series: &str| {
-            text.lines()
-                .find_map(|l| {
-                    l.strip_prefix(series)?
-                        .strip_prefix(' ')?
-                        .parse::<f64>()
-                        .ok()
-                })
-                .unwrap_or(0.0)
-        };
+        let value = |series: &str| value(&text, series).unwrap_or(0.0);
         let refused =
             value("liveperson_exporter_http_requests_total{handler=\"metrics\",code=\"401\"}");
         let anonymous =
@@ -351,14 +343,7 @@ async fn slow_and_idle_clients_do_not_starve_scrapes_or_probes() {
             .text()
             .await
             .unwrap();
-        let value = |series: &str| {
-            text.lines().find_map(|l| {
-                l.strip_prefix(series)?
-                    .strip_prefix(' ')?
-                    .parse::<f64>()
-                    .ok()
-            })
-        };
+        let value = |series: &str| value(&text, series);
         let dropped: f64 = ["refused", "evicted", "header_timeout", "idle_timeout"]
             .iter()
             .filter_map(|r| {

@@ -205,3 +205,9 @@ pub fn https_client(ca: &str) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// The value of the series `name{labels}` (labels as exposed) in an exposition, if present.
+pub fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
