@@ -1,89 +1,129 @@
-//! Cost of re-encoding the exposition (both formats, plain and gzipped) as the store does after
-//! every run, for 10,000 and 140,000 series, against a baseline in the same run: writing the same
-//! samples as bare `name{labels} value` lines with `format!`. Run with
-//! `cargo bench --bench exposition`.
+//! What publishing one collector's snapshot costs when the exporter holds 200,000 series (200
+//! accounts of 1,000 series in five families), against a baseline in the same run: re-encoding
+//! every snapshot, as the store did before it assembled the exposition from pieces. Also the
+//! bytes of each form. Run with `cargo bench --bench exposition`.
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
 use liveperson_exporter::metrics::catalogue::{Kind, MetricSpec, Unit};
-use liveperson_exporter::metrics::exposition::encode;
+use liveperson_exporter::metrics::exposition::{Assembler, Format};
+use liveperson_exporter::metrics::pieces::encode;
 use liveperson_exporter::metrics::snapshot::{Snapshot, SnapshotBuilder};
 
-static GAUGE: MetricSpec = MetricSpec {
-    name: "liveperson_bench_load",
+const ACCOUNTS: usize = 200;
+const SERIES_PER_ACCOUNT: usize = 1_000;
+
+static LOAD: MetricSpec = MetricSpec {
+    name: "liveperson_bench_agent_load_ratio",
     help: "Load",
     unit: Some(Unit::Ratio),
     kind: Kind::Gauge,
-    labels: &["account_id", "agent_id", "state"],
+    labels: &["account_id", "agent_id"],
 };
-static COUNTER: MetricSpec = MetricSpec {
-    name: "liveperson_bench_state",
-    help: "State",
+static STATE: MetricSpec = MetricSpec {
+    name: "liveperson_bench_agent_state_seconds",
+    help: "Time in state",
     unit: Some(Unit::Seconds),
     kind: Kind::Counter,
     labels: &["account_id", "agent_id", "state"],
 };
-static ALL: [&MetricSpec; 2] = [&GAUGE, &COUNTER];
+static WAIT: MetricSpec = MetricSpec {
+    name: "liveperson_bench_skill_wait_seconds",
+    help: "Wait",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &["account_id", "skill_id", "percentile"],
+};
+static QUEUE: MetricSpec = MetricSpec {
+    name: "liveperson_bench_skill_queue_conversations",
+    help: "Queue",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["account_id", "skill_id", "kind"],
+};
+static CLOSED: MetricSpec = MetricSpec {
+    name: "liveperson_bench_skill_closed_conversations_total",
+    help: "Closed",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id", "skill_id", "closed_by"],
+};
+static ALL: [&MetricSpec; 5] = [&LOAD, &STATE, &WAIT, &QUEUE, &CLOSED];
 
-fn snapshot(series: usize) -> Arc<Snapshot> {
+/// One account's snapshot of `SERIES_PER_ACCOUNT` series; `round` changes the values.
+fn snapshot(account: usize, round: u64) -> Arc<Snapshot> {
+    let id = (70_000_001 + account).to_string();
     let mut b = SnapshotBuilder::new(&ALL);
-    for i in 0..series / 2 {
+    for i in 0..SERIES_PER_ACCOUNT / 5 {
         let agent = (1_000_000_000 + i).to_string();
-        b.add(
-            &GAUGE,
-            &["70000001", &agent, "online"],
-            Some(i as f64 / 7.0),
-        )
-        .unwrap();
-        b.add(
-            &COUNTER,
-            &["70000001", &agent, "away"],
-            Some(i as f64 * 3.5),
-        )
-        .unwrap();
+        let skill = (2_000 + i).to_string();
+        let v = (i as u64 * 7 + round) as f64;
+        b.add(&LOAD, &[&id, &agent], Some(v / 1000.0)).unwrap();
+        b.add(&STATE, &[&id, &agent, "online"], Some(v * 3.5))
+            .unwrap();
+        b.add(&WAIT, &[&id, &skill, "90"], Some(v)).unwrap();
+        b.add(&QUEUE, &[&id, &skill, "unassigned"], Some(v))
+            .unwrap();
+        b.add(&CLOSED, &[&id, &skill, "agent"], Some(v * 2.0))
+            .unwrap();
     }
     b.build()
 }
 
-fn baseline(s: &Snapshot) -> String {
-    let mut out = String::new();
-    for f in s.families.values() {
-        for x in &f.samples {
-            let _ = write!(out, "{}{{", f.spec.exposed_name());
-            for (k, v) in f.spec.labels.iter().zip(&x.labels) {
-                let _ = write!(out, "{k}=\"{v}\",");
-            }
-            let _ = writeln!(out, "}} {}", x.value);
-        }
-    }
-    out
-}
-
-fn time<T>(runs: u32, f: impl Fn() -> T) -> f64 {
-    let t = Instant::now();
-    for _ in 0..runs {
-        black_box(f());
-    }
-    t.elapsed().as_secs_f64() / runs as f64
+fn key(account: usize) -> (u8, String, &'static str) {
+    (0, account.to_string(), "bench")
 }
 
 fn main() {
-    for series in [10_000, 140_000] {
-        let s = snapshot(series);
-        let runs = if series > 50_000 { 5 } else { 30 };
-        let base = time(runs, || baseline(&s));
-        let enc = time(runs, || encode(vec![s.clone()]));
-        let e = encode(vec![s.clone()]);
-        println!(
-            "{series} series: encode (OpenMetrics + 0.0.4 + both gzipped) {:.1} ms, baseline format! {:.1} ms, ratio {:.1}x; text {} KB, gzip {} KB",
-            enc * 1e3,
-            base * 1e3,
-            enc / base,
-            e.text.len() / 1024,
-            e.text_gzip.len() / 1024
-        );
+    let snapshots: Vec<Arc<Snapshot>> = (0..ACCOUNTS).map(|a| snapshot(a, 0)).collect();
+    let mut assembler = Assembler::default();
+    for (a, s) in snapshots.iter().enumerate() {
+        assembler.set(key(a), encode(s));
     }
+    let e = Arc::new(assembler.assemble());
+    let plain = e.len(Format::Text, false);
+
+    // Publishing one snapshot: its pieces, then the exposition from the pieces.
+    let rounds = 50;
+    let started = Instant::now();
+    for round in 1..=rounds {
+        let account = round as usize % ACCOUNTS;
+        let fresh = snapshot(account, round);
+        assembler.set(key(account), encode(&fresh));
+        black_box(assembler.assemble());
+    }
+    let publish = started.elapsed().as_secs_f64() / rounds as f64;
+    // Subtract building the snapshot, which the collector does, not the store.
+    let started = Instant::now();
+    for round in 1..=rounds {
+        black_box(snapshot(round as usize % ACCOUNTS, round));
+    }
+    let build = started.elapsed().as_secs_f64() / rounds as f64;
+    let publish = publish - build;
+
+    // Baseline: every snapshot re-encoded, as a full rebuild does.
+    let started = Instant::now();
+    let mut full = Assembler::default();
+    for (a, s) in snapshots.iter().enumerate() {
+        full.set(key(a), encode(s));
+    }
+    black_box(full.assemble());
+    let rebuild = started.elapsed().as_secs_f64();
+
+    println!(
+        "publish one snapshot at {} series: {:.2} ms; full re-encode (baseline): {:.1} ms; ratio {:.3}",
+        ACCOUNTS * SERIES_PER_ACCOUNT,
+        publish * 1e3,
+        rebuild * 1e3,
+        publish / rebuild
+    );
+    println!(
+        "forms: text {} KB, OpenMetrics {} KB, text gzip {} KB, OpenMetrics gzip {} KB",
+        plain / 1024,
+        e.len(Format::OpenMetrics, false) / 1024,
+        e.len(Format::Text, true) / 1024,
+        e.len(Format::OpenMetrics, true) / 1024
+    );
 }

@@ -209,7 +209,11 @@ fn main() -> ExitCode {
                 match rt.block_on(app::once(checked, clock)) {
                     Ok((exposition, failures)) => {
                         use std::io::Write as _;
-                        let _ = std::io::stdout().write_all(&exposition.text);
+                        let text = exposition.to_vec(
+                            liveperson_exporter::metrics::exposition::Format::Text,
+                            false,
+                        );
+                        let _ = std::io::stdout().write_all(&text);
                         for f in &failures {
                             eprintln!("failed: {f}");
                         }

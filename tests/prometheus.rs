@@ -68,6 +68,7 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
         .await
         .unwrap_or_else(|_| panic!("collectors did not run: {:?}", store.stats()));
     }
+    store.settled().await;
     let acct = sim.account_ids()[0].clone();
 
     // promtool lints the Prometheus text form.

@@ -452,6 +452,7 @@ pub async fn once(
         }
         store.publish(client.account_id(), p.entry.name, &result, took);
     }
+    store.settled().await;
     Ok((store.exposition(), failures))
 }
 

@@ -4,7 +4,7 @@
 use crate::error_type::ErrorType;
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 use crate::metrics::snapshot::{EmitError, Snapshot, SnapshotBuilder};
-use crate::traffic::TrafficView;
+use crate::traffic::{AccountTraffic, OtlpStats, ServingView};
 
 use std::sync::Arc;
 
@@ -258,12 +258,12 @@ pub struct RunStats {
     pub last_error: Option<(&'static str, String)>,
 }
 
-/// Renders the self metrics.
-pub fn snapshot(
+/// The self metrics that belong to no account: build, configuration, shard, OTLP and the server.
+pub fn global_snapshot(
     identity: &Identity,
     config: &ConfigStatus,
-    runs: &[RunStats],
-    traffic: &TrafficView,
+    otlp: Option<&OtlpStats>,
+    serving: Option<&ServingView>,
 ) -> Result<Arc<Snapshot>, EmitError> {
     let mut b = SnapshotBuilder::new(ALL);
     b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
@@ -281,6 +281,41 @@ pub fn snapshot(
     for account in &identity.accounts {
         b.add(&SHARD_ACCOUNT, &[account], Some(1.0))?;
     }
+    if let Some(otlp) = otlp {
+        b.add(&OTLP_EXPORTS, &["success"], Some(otlp.succeeded as f64))?;
+        b.add(&OTLP_EXPORTS, &["failure"], Some(otlp.failed as f64))?;
+        b.add(
+            &OTLP_LAST_SUCCESS,
+            &[],
+            otlp.last_success_ms.map(|t| t as f64 / 1000.0),
+        )?;
+        for (metric, n) in &otlp.over_limit {
+            b.add(&OTLP_OVER_LIMIT, &[metric], Some(*n as f64))?;
+        }
+    }
+    if let Some(serving) = serving {
+        b.add(&HTTP_OPEN, &[], Some(serving.open as f64))?;
+        for (reason, n) in serving.dropped {
+            b.add(&HTTP_DROPPED, &[reason], Some(n as f64))?;
+        }
+        for ((handler, code), n) in &serving.requests {
+            b.add(
+                &HTTP_REQUESTS,
+                &[handler, &code.to_string()],
+                Some(*n as f64),
+            )?;
+        }
+    }
+    Ok(b.build())
+}
+
+/// One account's self metrics: its collectors' runs (`runs`, all of `account`) and its traffic.
+pub fn account_snapshot(
+    account: &str,
+    runs: &[RunStats],
+    traffic: &AccountTraffic,
+) -> Result<Arc<Snapshot>, EmitError> {
+    let mut b = SnapshotBuilder::new(ALL);
     for r in runs {
         let key = [r.collector, r.account.as_str()];
         if let Some(ok) = r.last_ok {
@@ -301,43 +336,18 @@ pub fn snapshot(
             b.add(&ERRORS, &[r.collector, &r.account, t], Some(n as f64))?;
         }
     }
-    for ((account, api, code), n) in &traffic.requests {
+    for ((api, code), n) in &traffic.requests {
         b.add(&REQUESTS, &[account, api, code], Some(*n as f64))?;
     }
-    for ((account, api), n) in &traffic.retries {
+    for (api, n) in &traffic.retries {
         b.add(&RETRIES, &[account, api], Some(*n as f64))?;
     }
-    for ((account, api), n) in &traffic.rate_limited {
+    for (api, n) in &traffic.rate_limited {
         b.add(&RATE_LIMITED, &[account, api], Some(*n as f64))?;
     }
-    for ((account, service), (n, failed)) in &traffic.csds_lookups {
+    for (service, (n, failed)) in &traffic.csds_lookups {
         b.add(&CSDS_LOOKUPS, &[account, service], Some(*n as f64))?;
         b.add(&CSDS_FAILURES, &[account, service], Some(*failed as f64))?;
-    }
-    if let Some(otlp) = &traffic.otlp {
-        b.add(&OTLP_EXPORTS, &["success"], Some(otlp.succeeded as f64))?;
-        b.add(&OTLP_EXPORTS, &["failure"], Some(otlp.failed as f64))?;
-        b.add(
-            &OTLP_LAST_SUCCESS,
-            &[],
-            otlp.last_success_ms.map(|t| t as f64 / 1000.0),
-        )?;
-        for (metric, n) in &otlp.over_limit {
-            b.add(&OTLP_OVER_LIMIT, &[metric], Some(*n as f64))?;
-        }
-    }
-    if let Some(serving) = &traffic.serving {
-        b.add(&HTTP_OPEN, &[], Some(serving.open as f64))?;
-        for (reason, n) in serving.dropped {
-            b.add(&HTTP_DROPPED, &[reason], Some(n as f64))?;
-        }
-        for ((handler, code), n) in &serving.requests {
-            b.add(
-                &HTTP_REQUESTS,
-                &[handler, &code.to_string()],
-                Some(*n as f64),
-            )?;
-        }
     }
     Ok(b.build())
 }
@@ -346,11 +356,6 @@ pub fn snapshot(
 mod tests {
     use super::*;
     use crate::traffic::Traffic;
-
-    const STATUS: ConfigStatus = ConfigStatus {
-        last_reload_successful: true,
-        loaded_ms: 0,
-    };
 
     #[test]
     fn failure_and_throttling_counters_start_at_zero() {
@@ -363,7 +368,7 @@ mod tests {
             ..RunStats::default()
         };
         run.errors.insert("rate_limited", 2);
-        let s = snapshot(&Identity::default(), &STATUS, &[run], &traffic.view()).unwrap();
+        let s = account_snapshot("7", &[run], &traffic.account_view("7")).unwrap();
         let key = ["key_messaging_metrics", "7"];
         for t in ErrorType::all() {
             let want = if t == "rate_limited" { 2.0 } else { 0.0 };
@@ -372,7 +377,7 @@ mod tests {
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(0.0));
         assert_eq!(s.value(&RETRIES, &["7", "kmm_metrics"]), Some(0.0));
         traffic.request("7", "kmm_metrics", Some(429));
-        let s = snapshot(&Identity::default(), &STATUS, &[], &traffic.view()).unwrap();
+        let s = account_snapshot("7", &[], &traffic.account_view("7")).unwrap();
         assert_eq!(s.value(&RATE_LIMITED, &["7", "kmm_metrics"]), Some(1.0));
     }
 }

@@ -148,6 +148,19 @@ pub struct TrafficView {
     pub serving: Option<ServingView>,
 }
 
+/// One account's counters, in the order they are exposed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountTraffic {
+    /// Requests by (api, code).
+    pub requests: Vec<((&'static str, String), u64)>,
+    /// Retries by api.
+    pub retries: Vec<(&'static str, u64)>,
+    /// 429 answers by api.
+    pub rate_limited: Vec<(&'static str, u64)>,
+    /// CSDS lookups and failures by service.
+    pub csds_lookups: Vec<(&'static str, (u64, u64))>,
+}
+
 impl Traffic {
     /// What the server counts, shared with it.
     pub fn serving(&self) -> Arc<ServingStats> {
@@ -233,6 +246,37 @@ impl Traffic {
         }
         known.extend(over.iter().map(|(m, n)| (m.clone(), *n)));
         newly
+    }
+
+    /// A copy of one account's counters.
+    pub fn account_view(&self, account: &str) -> AccountTraffic {
+        fn of<K: Clone + Ord, V: Clone>(
+            map: &BTreeMap<(String, K), V>,
+            account: &str,
+            from: K,
+        ) -> Vec<(K, V)> {
+            map.range((account.to_string(), from)..)
+                .take_while(|((a, _), _)| a == account)
+                .map(|((_, k), v)| (k.clone(), v.clone()))
+                .collect()
+        }
+        AccountTraffic {
+            requests: self
+                .requests
+                .lock()
+                .range((account.to_string(), "", String::new())..)
+                .take_while(|((a, _, _), _)| a == account)
+                .map(|((_, api, code), n)| ((*api, code.clone()), *n))
+                .collect(),
+            retries: of(&self.retries.lock(), account, ""),
+            rate_limited: of(&self.rate_limited.lock(), account, ""),
+            csds_lookups: of(&self.csds_lookups.lock(), account, ""),
+        }
+    }
+
+    /// A copy of the counters that belong to no account: OTLP's and the server's.
+    pub fn global_view(&self) -> (Option<OtlpStats>, Option<ServingView>) {
+        (self.otlp.lock().clone(), self.serving.view())
     }
 
     /// A copy of every counter.

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use liveperson_exporter::app;
+use liveperson_exporter::metrics::exposition::Format;
 use liveperson_sim::world::AccountSpec;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 
@@ -92,10 +93,10 @@ async fn once_exposition_equals_the_golden_files() {
     assert_eq!(failures, Vec::<String>::new());
     compare(
         "once.prom",
-        &mask(std::str::from_utf8(&exposition.text).unwrap()),
+        &mask(std::str::from_utf8(&exposition.to_vec(Format::Text, false)).unwrap()),
     );
     compare(
         "once.openmetrics",
-        &mask(std::str::from_utf8(&exposition.openmetrics).unwrap()),
+        &mask(std::str::from_utf8(&exposition.to_vec(Format::OpenMetrics, false)).unwrap()),
     );
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use liveperson_exporter::metrics::exposition::Format;
 use liveperson_exporter::{app, config, shard};
 use liveperson_sim::world::AccountSpec;
 use liveperson_sim::{self as simulator, ClockMode, SimConfig};
@@ -140,17 +141,20 @@ async fn a_running_shard_polls_only_its_own_accounts() {
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while let Err(waiting) = exporter.store.ready() {
-        let errors: Vec<String> = String::from_utf8_lossy(&exporter.store.exposition().text)
-            .lines()
-            .filter(|l| {
-                l.starts_with("liveperson_exporter_collector_errors_total") && !l.ends_with(" 0")
-            })
-            .map(String::from)
-            .collect();
+        let errors: Vec<String> =
+            String::from_utf8_lossy(&exporter.store.exposition().to_vec(Format::Text, false))
+                .lines()
+                .filter(|l| {
+                    l.starts_with("liveperson_exporter_collector_errors_total")
+                        && !l.ends_with(" 0")
+                })
+                .map(String::from)
+                .collect();
         assert!(Instant::now() < deadline, "{waiting}\n{errors:#?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let text = String::from_utf8(exporter.store.exposition().text.to_vec()).unwrap();
+    exporter.store.settled().await;
+    let text = String::from_utf8(exporter.store.exposition().to_vec(Format::Text, false)).unwrap();
     exporter.stop().await;
 
     let polled: BTreeSet<String> = sim

@@ -19,7 +19,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use super::body::Guarded;
 use crate::collectors::REGISTRY;
-use crate::metrics::exposition::{OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
+use crate::metrics::exposition::{Format, OPENMETRICS_CONTENT_TYPE, TEXT_CONTENT_TYPE};
 use crate::store::Store;
 
 /// A request to reload the configuration, answered with the outcome (the problems, if refused).
@@ -120,13 +120,12 @@ async fn metrics(State(state): State<RouteState>, headers: HeaderMap) -> Respons
     let e = state.store.exposition();
     let om = accepts(&headers, header::ACCEPT, "application/openmetrics-text");
     let gz = accepts(&headers, header::ACCEPT_ENCODING, "gzip");
-    let (ctype, body) = match (om, gz) {
-        (true, true) => (OPENMETRICS_CONTENT_TYPE, e.openmetrics_gzip.clone()),
-        (true, false) => (OPENMETRICS_CONTENT_TYPE, e.openmetrics.clone()),
-        (false, true) => (TEXT_CONTENT_TYPE, e.text_gzip.clone()),
-        (false, false) => (TEXT_CONTENT_TYPE, e.text.clone()),
+    let (ctype, format) = if om {
+        (OPENMETRICS_CONTENT_TYPE, Format::OpenMetrics)
+    } else {
+        (TEXT_CONTENT_TYPE, Format::Text)
     };
-    let body = Body::new(Guarded::new(Body::from(body), permit));
+    let body = Body::new(Guarded::new(Body::new(e.body(format, gz)), permit));
     let mut resp = (StatusCode::OK, [(header::CONTENT_TYPE, ctype)], body).into_response();
     if gz {
         resp.headers_mut()

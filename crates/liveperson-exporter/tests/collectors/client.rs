@@ -19,7 +19,8 @@ async fn wait_runs(store: &liveperson_exporter::store::Store, collector: &str, r
                 .iter()
                 .any(|s| s.collector == collector && s.runs >= runs)
             {
-                return;
+                // And the exposition shows those runs.
+                return store.settled().await;
             }
             changes.changed().await.unwrap();
         }
