@@ -365,6 +365,10 @@ impl Setup {
             tokio::time::timeout(Duration::from_secs(120), async {
                 loop {
                     let done = store.stats().iter().all(|s| s.last_success_ms == Some(now));
+                    if done {
+                        // The exposition shows those runs (the assembler may be resting).
+                        store.settled().await;
+                    }
                     let quiet = tokio::time::timeout(Duration::from_millis(300), changes.changed())
                         .await
                         .is_err();
