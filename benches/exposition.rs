@@ -7,70 +7,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use liveperson_exporter::metrics::catalogue::{Kind, MetricSpec, Unit};
 use liveperson_exporter::metrics::exposition::{Assembler, Format};
 use liveperson_exporter::metrics::pieces::encode;
-use liveperson_exporter::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use liveperson_exporter::metrics::snapshot::Snapshot;
 
-const ACCOUNTS: usize = 200;
-const SERIES_PER_ACCOUNT: usize = 1_000;
-
-static LOAD: MetricSpec = MetricSpec {
-    name: "liveperson_bench_agent_load_ratio",
-    help: "Load",
-    unit: Some(Unit::Ratio),
-    kind: Kind::Gauge,
-    labels: &["account_id", "agent_id"],
-};
-static STATE: MetricSpec = MetricSpec {
-    name: "liveperson_bench_agent_state_seconds",
-    help: "Time in state",
-    unit: Some(Unit::Seconds),
-    kind: Kind::Counter,
-    labels: &["account_id", "agent_id", "state"],
-};
-static WAIT: MetricSpec = MetricSpec {
-    name: "liveperson_bench_skill_wait_seconds",
-    help: "Wait",
-    unit: Some(Unit::Seconds),
-    kind: Kind::Gauge,
-    labels: &["account_id", "skill_id", "percentile"],
-};
-static QUEUE: MetricSpec = MetricSpec {
-    name: "liveperson_bench_skill_queue_conversations",
-    help: "Queue",
-    unit: None,
-    kind: Kind::Gauge,
-    labels: &["account_id", "skill_id", "kind"],
-};
-static CLOSED: MetricSpec = MetricSpec {
-    name: "liveperson_bench_skill_closed_conversations_total",
-    help: "Closed",
-    unit: None,
-    kind: Kind::Counter,
-    labels: &["account_id", "skill_id", "closed_by"],
-};
-static ALL: [&MetricSpec; 5] = [&LOAD, &STATE, &WAIT, &QUEUE, &CLOSED];
-
-/// One account's snapshot of `SERIES_PER_ACCOUNT` series; `round` changes the values.
-fn snapshot(account: usize, round: u64) -> Arc<Snapshot> {
-    let id = (70_000_001 + account).to_string();
-    let mut b = SnapshotBuilder::new(&ALL);
-    for i in 0..SERIES_PER_ACCOUNT / 5 {
-        let agent = (1_000_000_000 + i).to_string();
-        let skill = (2_000 + i).to_string();
-        let v = (i as u64 * 7 + round) as f64;
-        b.add(&LOAD, &[&id, &agent], Some(v / 1000.0)).unwrap();
-        b.add(&STATE, &[&id, &agent, "online"], Some(v * 3.5))
-            .unwrap();
-        b.add(&WAIT, &[&id, &skill, "90"], Some(v)).unwrap();
-        b.add(&QUEUE, &[&id, &skill, "unassigned"], Some(v))
-            .unwrap();
-        b.add(&CLOSED, &[&id, &skill, "agent"], Some(v * 2.0))
-            .unwrap();
-    }
-    b.build()
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{ACCOUNTS, SERIES_PER_ACCOUNT, snapshot};
 
 fn key(account: usize) -> (u8, String, &'static str) {
     (0, account.to_string(), "bench")

@@ -12,7 +12,7 @@
 //! milliseconds, as LivePerson's records do.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
@@ -37,8 +37,8 @@ pub struct Timing {
     /// Longest delay before a status change shows in status-changes (each record draws a delay
     /// between half of this and this).
     pub status_changes_delay_ms: i64,
-    /// Longest delay before a closed segment shows in agent-segments (uniform from 0).
-    pub agent_segments_delay_ms: i64,
+    /// When a closed segment shows in agent-segments.
+    pub agent_segments: SegmentLateness,
     /// Delay after an hour ends before NHT shows it.
     pub nht_delay_ms: i64,
     /// Delay after a 15-minute interval ends before interval-metrics reports it as Done.
@@ -50,11 +50,35 @@ pub struct Timing {
     pub retention_ms: i64,
 }
 
+/// When closed agent segments show in agent-segments. LivePerson documents only that the data is
+/// complete within 24 hours of a segment's close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegmentLateness {
+    /// Each segment at its own moment, uniformly within `max_ms` of closing: late segments land
+    /// all over the window, the hardest case for a reader that wants to read only what is new.
+    Uniform {
+        /// Longest delay.
+        max_ms: i64,
+    },
+    /// As an offline pipeline publishes them: the segments that closed in an hour show together,
+    /// `batch_delay_ms` after the hour ends, except `late_per_mille` of them, which show when that
+    /// hour is processed again, at one moment drawn up to 24 hours after the hour began.
+    HourlyBatches {
+        /// Delay of an hour's batch after the hour.
+        batch_delay_ms: i64,
+        /// Share of an hour's segments left to its later reprocessing, per thousand.
+        late_per_mille: u32,
+    },
+}
+
 impl Default for Timing {
     fn default() -> Self {
         Self {
             status_changes_delay_ms: HOUR,
-            agent_segments_delay_ms: DAY,
+            agent_segments: SegmentLateness::HourlyBatches {
+                batch_delay_ms: 20 * MINUTE,
+                late_per_mille: 20,
+            },
             nht_delay_ms: 8 * HOUR,
             interval_metrics_delay_ms: 10 * MINUTE,
             reporting_latency_ms: 90 * SECOND,
@@ -284,6 +308,8 @@ pub struct Engine {
     next_chat: u64,
     next_session: i64,
     next_segment: u64,
+    /// When each hour's late segments show (hourly-batch lateness), by the hour's start.
+    reprocessed: BTreeMap<EpochMs, EpochMs>,
 }
 
 fn exp_gap_ms(rng: &mut Xoshiro256PlusPlus, per_hour: f64) -> i64 {
@@ -395,6 +421,7 @@ impl Engine {
             next_chat: 1,
             next_session: 30_000_001,
             next_segment: 1,
+            reprocessed: BTreeMap::new(),
             world,
             timing,
         };
@@ -1019,6 +1046,28 @@ impl Engine {
         }
     }
 
+    /// When a segment that closed at `t` shows in agent-segments.
+    fn segment_visible_at(&mut self, t: EpochMs) -> EpochMs {
+        match self.timing.agent_segments {
+            SegmentLateness::Uniform { max_ms } => t + self.rng.random_range(0..=max_ms),
+            SegmentLateness::HourlyBatches {
+                batch_delay_ms,
+                late_per_mille,
+            } => {
+                let hour = t - t.rem_euclid(HOUR);
+                if self.rng.random_range(0..1000) >= late_per_mille {
+                    return hour + HOUR + batch_delay_ms;
+                }
+                let earliest = hour + HOUR + batch_delay_ms;
+                let rng = &mut self.rng;
+                *self
+                    .reprocessed
+                    .entry(hour)
+                    .or_insert_with(|| rng.random_range(earliest.min(hour + DAY)..=hour + DAY))
+            }
+        }
+    }
+
     fn end_segment(&mut self, t: EpochMs, no: u64, reason: EndReason) {
         let c = self.convs.get_mut(&no).expect("open conversation");
         let Some(mut seg) = c.segment.take() else {
@@ -1032,15 +1081,13 @@ impl Engine {
         let agent = seg.agent;
         self.agents[agent as usize].convs.retain(|&x| x != no);
         if seg.human {
-            let delay = self
-                .rng
-                .random_range(0..=self.timing.agent_segments_delay_ms);
+            let visible_at = self.segment_visible_at(t);
             self.records.segments.push_back(SegmentRec {
                 no: seg.no,
                 conversation: no,
                 start: seg.start,
                 end: t,
-                visible_at: t + delay,
+                visible_at,
                 agent,
                 skill,
                 group: self.world.agents[agent as usize].group,
@@ -1195,6 +1242,8 @@ impl Engine {
         }
         if t.rem_euclid(10 * MINUTE) == 0 {
             self.records.prune(t - self.timing.retention_ms);
+            // Hours whose reprocessing has passed draw no more late segments.
+            self.reprocessed = self.reprocessed.split_off(&(t - DAY - HOUR));
         }
     }
 }

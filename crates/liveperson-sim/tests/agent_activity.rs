@@ -595,7 +595,7 @@ async fn status_changes_shapes_paging_visibility_and_truth() {
 async fn agent_segments_shape_paging_visibility_and_truth() {
     let mut cfg = afternoon(24);
     // Segments show within an hour here, so a window ending an hour ago is complete.
-    cfg.timing.agent_segments_delay_ms = HOUR;
+    cfg.timing.agent_segments = liveperson_sim::engine::SegmentLateness::Uniform { max_ms: HOUR };
     let s = sim(cfg).await;
     let now = s.sim.now();
     let (from, to) = (now - 5 * HOUR, now - HOUR);

@@ -3,8 +3,9 @@
 //! - Selects closed human agent segments whose end lies in `[from, to]` (`from` / `fromMillis`
 //!   defaults to now − 24 h and may reach 31 days back; `to` / `toMillis` defaults to now; the window
 //!   is at most 7 days).
-//! - A segment shows once its `visible_at` has passed: anywhere from at once to the engine's
-//!   agent-segments delay (default 24 hours) after it closed.
+//! - A segment shows once its `visible_at` has passed, as the engine's segment lateness has it: by
+//!   default in hourly batches, 20 minutes after its hour, and 2% of each hour only when that hour
+//!   is processed again, at one moment up to 24 hours later (`SegmentLateness`).
 //! - Sorted by `sort` (or `sortType`): Date (end time, newest first, the default), Conversation,
 //!   Agent, Employee, Skill or Group, ties broken by segment id so pages never overlap.
 //! - Filters (`conversationId`, `agentId`, `employeeId`, `skillId`, `groupId`) are accepted in the
