@@ -11,7 +11,7 @@ use liveperson_exporter::service::Service;
 use liveperson_sim::faults::{Api, FaultSpec};
 use liveperson_sim::truth::{Scope, UserTypes};
 
-use super::{HOUR, MINUTE, count, secs, sim};
+use super::{HOUR, MINUTE, count, secs, sim, sim_with_groups};
 
 #[tokio::test]
 async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
@@ -253,7 +253,32 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
 
 #[tokio::test]
 async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations() {
-    let s = sim(36, 130, 6).await;
+    let (logged_in, _) = agent_view_matches_the_truth(36, 130, 5).await;
+    assert!(
+        logged_in > 50,
+        "agent_view pages past 50 agents: {logged_in}"
+    );
+}
+
+/// Beyond agent_view's 1,000 rows per query, the agents are asked per agent group, and a group
+/// beyond them per status: every logged-in agent is still collected.
+#[tokio::test]
+async fn agent_view_collects_every_agent_beyond_its_cap_per_group_and_status() {
+    // Two groups (the root group and one more holding most agents): over 1,000 logged-in agents
+    // in one group, and over 1,000 online among them, so the account is asked per group, that
+    // group per status, and its online agents from both ends of the list.
+    let (logged_in, largest) = agent_view_matches_the_truth(37, 3_000, 2).await;
+    assert!(
+        logged_in > 1_500 && largest > 1_000,
+        "{logged_in} logged in, {largest} in one group and status"
+    );
+}
+
+/// Runs key_messaging_metrics with agent_view on an account of `agents` agents in `groups` groups
+/// and compares every agent with the simulator's state; returns the logged-in agents, and the
+/// most of them in one agent group and status.
+async fn agent_view_matches_the_truth(seed: u64, agents: u32, groups: u32) -> (usize, usize) {
+    let s = sim_with_groups(seed, agents, 6, groups).await;
     let mut cfg = exporter_config(&s);
     cfg.accounts[0]
         .collectors
@@ -262,8 +287,10 @@ async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations
     let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let snap = c.run().await;
     let acct = s.account_ids()[0].clone();
+    assert_eq!(snap.value(&kmm::AGENTS_NOT_VIEWED, &[&acct]), Some(0.0));
     let e = s.engine(&acct);
     let mut logged_in = 0;
+    let mut per_group_status: std::collections::BTreeMap<_, usize> = Default::default();
     for (i, a) in e.world.agents.iter().enumerate() {
         let d = &e.agents[i];
         let id = a.id.to_string();
@@ -274,6 +301,7 @@ async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations
             continue;
         }
         logged_in += 1;
+        *per_group_status.entry((a.group, d.state)).or_default() += 1;
         let current = match d.state.api_name() {
             "ONLINE" => "online",
             "AWAY" => "away",
@@ -297,8 +325,6 @@ async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations
             "agent {id}"
         );
     }
-    assert!(
-        logged_in > 50,
-        "agent_view pages past 50 agents: {logged_in}"
-    );
+    let largest = per_group_status.values().copied().max().unwrap_or(0);
+    (logged_in, largest)
 }

@@ -28,6 +28,11 @@ pub const MINUTE: i64 = 60_000;
 
 /// A simulated account of `agents` and `skills` (5 groups) at Monday 14:00 on a manual clock.
 pub async fn sim(seed: u64, agents: u32, skills: u32) -> Simulator {
+    sim_with_groups(seed, agents, skills, 5).await
+}
+
+/// [`sim`] with `groups` agent groups.
+pub async fn sim_with_groups(seed: u64, agents: u32, skills: u32, groups: u32) -> Simulator {
     let mut cfg = SimConfig::for_tests(seed);
     cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * HOUR);
     // NHT shows an hour half an hour after it ends, so the 6 simulated hours have some.
@@ -36,7 +41,7 @@ pub async fn sim(seed: u64, agents: u32, skills: u32) -> Simulator {
         id: "70000001".into(),
         agents,
         skills,
-        groups: 5,
+        groups,
     };
     simulator::start(cfg).await.expect("simulator")
 }

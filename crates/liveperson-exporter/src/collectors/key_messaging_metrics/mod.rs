@@ -1,6 +1,9 @@
 //! `key_messaging_metrics`: the Key Messaging Metrics `metrics` API (CSDS `agentManagerWorkspace`)
 //! grouped by skill and by agent group, plus its account-level `all` section; optionally
-//! `agent_view` for per-agent status.
+//! `agent_view` for per-agent status. agent_view serves at most 1,000 rows per query (offset +
+//! limit), so an account with more logged-in agents is asked per agent group, a group with more
+//! per status, and a status with more from both ends of the list (sorted by agent id); agents
+//! still beyond that are logged and counted (`liveperson_agent_view_agents_not_collected`).
 //!
 //! Each run asks, per grouping and following offset paging to the end:
 //! 1. current values and trailing-window averages over `[now - window, now]`;
@@ -33,7 +36,7 @@ use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
-use model::{AgentViewResponse, Group, Metrics, MetricsResponse};
+use model::{AgentRecord, AgentViewResponse, Group, Metrics, MetricsResponse};
 use specs::LevelMetrics;
 
 const MINUTE: i64 = 60_000;
@@ -257,6 +260,8 @@ impl KeyMessagingMetrics {
         }
         // By owner: a group the answer lists twice is counted once.
         let mut new_closed: BTreeMap<Owner, Metrics> = BTreeMap::new();
+        // The agent groups listed, to ask agent_view per group when it has too many agents.
+        let mut agent_groups: Vec<String> = Vec::new();
         for (i, &g) in self.groupings.iter().enumerate() {
             let first = i == 0;
             let current = MetricsQuery {
@@ -273,6 +278,9 @@ impl KeyMessagingMetrics {
                 Grouping::Skill => &specs::SKILL_INFO,
                 Grouping::AgentGroup => &specs::AGENT_GROUP_INFO,
             };
+            if g == Grouping::AgentGroup {
+                agent_groups.extend(groups.iter().map(|grp| grp.key.clone()));
+            }
             for grp in &groups {
                 mapping::current(&mut b, level, &[&account, &grp.key], &grp.metrics)?;
                 // A known skill or group has closed-conversation counters from the start, at 0.
@@ -312,7 +320,8 @@ impl KeyMessagingMetrics {
             }
         }
         if self.agent_view {
-            self.agents(ctx, &account, now, &mut b).await?;
+            self.agents(ctx, &account, now, &agent_groups, &mut b)
+                .await?;
         }
         // Every request succeeded and every count is a count: count the new minutes, then move
         // the watermark.
@@ -343,58 +352,206 @@ impl KeyMessagingMetrics {
         Ok(b.build())
     }
 
+    /// Every logged-in agent's status, load and conversations. agent_view serves at most 1,000
+    /// rows per query (offset + limit), so a larger account is asked per agent group (the groups
+    /// this run listed), and a group beyond the cap per status; what is still beyond it is
+    /// counted and logged.
     async fn agents(
         &self,
         ctx: &CollectCtx,
         account: &str,
         now: EpochMs,
+        agent_groups: &[String],
         b: &mut SnapshotBuilder,
     ) -> Result<(), CollectError> {
+        let mut todo = vec![AgentFilter::default()];
+        let mut not_viewed = 0;
+        while let Some(filter) = todo.pop() {
+            let narrower = filter.narrower(agent_groups);
+            let beyond = self
+                .agent_pages(ctx, account, now, &filter, narrower.is_some(), b)
+                .await?;
+            if beyond == 0 {
+                continue;
+            }
+            match narrower {
+                Some(narrower) => todo.extend(narrower),
+                None => not_viewed += beyond,
+            }
+        }
+        if not_viewed > 0 {
+            tracing::warn!(
+                account = %account,
+                agents = not_viewed,
+                "agent_view serves at most {MAX_KEYS} agents per query, even per agent group and status; these are not collected"
+            );
+        }
+        b.add(
+            &specs::AGENTS_NOT_VIEWED,
+            &[account],
+            Some(not_viewed as f64),
+        )?;
+        Ok(())
+    }
+
+    /// The agents `filter` selects, page by page, into `b`; returns how many are beyond what
+    /// the queries serve. If one query cannot serve them all and it `can_narrow`, nothing is
+    /// added (they will be asked for more narrowly); otherwise the other end of the list is read
+    /// too (sorted by agent id the other way), which serves up to twice the cap.
+    async fn agent_pages(
+        &self,
+        ctx: &CollectCtx,
+        account: &str,
+        now: EpochMs,
+        filter: &AgentFilter,
+        can_narrow: bool,
+        b: &mut SnapshotBuilder,
+    ) -> Result<u64, CollectError> {
+        let query = AgentQuery {
+            account,
+            now,
+            filter,
+        };
+        let first = query.page(ctx, 0, "agentId:asc").await?;
+        let total = first.metadata.count.unwrap_or(0);
+        if total > MAX_KEYS && can_narrow {
+            return Ok(total);
+        }
+        add_agents(b, account, &first.records)?;
+        let mut read = first.records.len() as u64;
         let mut pages = OffsetPages::new(PAGE).capped(MAX_KEYS);
-        loop {
-            let offset = pages.offset();
-            let call = Call {
-                api: "kmm_agent_view",
-                service: Service::AgentManagerWorkspace,
-                method: Method::POST,
-                path: format!("/manager_workspace/api/account/{account}/agent_view"),
-                query: vec![
-                    ("offset".into(), offset.to_string()),
-                    ("limit".into(), PAGE.to_string()),
-                ],
-                body: Some(json!({
-                    "filters": {"time": {"from": now - MINUTE, "to": now}},
-                    "includeAgentMetadata": false,
-                    "metricsToRetrieveCurrentValue": ["agent_current_status", "agent_load", "assigned_conversations", "active_conversations"],
-                })),
-                bearer_ok: true,
-            };
-            let page: AgentViewResponse = ctx.client.json(&call).await?;
-            for r in &page.records {
-                let id = id_text(&r.agent_id);
-                if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
-                    for st in ["online", "away", "back_soon", "offline"] {
-                        let v = (st == current) as u8 as f64;
-                        b.add(&specs::AGENT_STATUS, &[account, &id, st], Some(v))?;
-                    }
-                }
-                b.add(
-                    &specs::AGENT_LOAD,
-                    &[account, &id],
-                    r.load.as_ref().and_then(Reading::value),
-                )?;
-                for (state, v) in [("assigned", &r.assigned), ("active", &r.active)] {
-                    b.add(
-                        &specs::AGENT_CONVERSATIONS,
-                        &[account, &id, state],
-                        v.as_ref().and_then(Reading::value),
-                    )?;
-                }
-            }
-            let total = page.metadata.count.unwrap_or(0);
+        let mut step = pages.step(first.records.len(), Rest::Total(total));
+        while step == Step::More {
+            let page = query.page(ctx, pages.offset(), "agentId:asc").await?;
+            add_agents(b, account, &page.records)?;
+            read += page.records.len() as u64;
+            step = pages.step(page.records.len(), Rest::Total(total));
+        }
+        if step != Step::Capped {
+            return Ok(0);
+        }
+        // The rest, from the other end: at most the cap again.
+        let rest = total.saturating_sub(read);
+        let wanted = rest.min(MAX_KEYS);
+        let mut pages = OffsetPages::new(PAGE).capped(MAX_KEYS);
+        let mut got = 0;
+        while got < wanted {
+            let page = query.page(ctx, pages.offset(), "agentId:desc").await?;
+            let take = page.records.len().min((wanted - got) as usize);
+            add_agents(b, account, &page.records[..take])?;
+            got += take as u64;
             if pages.step(page.records.len(), Rest::Total(total)) != Step::More {
-                return Ok(());
+                break;
             }
+        }
+        Ok(rest - got)
+    }
+}
+
+/// One agent_view query: an account's agents that a filter selects.
+struct AgentQuery<'a> {
+    account: &'a str,
+    now: EpochMs,
+    filter: &'a AgentFilter,
+}
+
+impl AgentQuery<'_> {
+    /// The page at `offset`, sorted by `sort`.
+    async fn page(
+        &self,
+        ctx: &CollectCtx,
+        offset: u64,
+        sort: &str,
+    ) -> Result<AgentViewResponse, CollectError> {
+        let mut filters = json!({"time": {"from": self.now - MINUTE, "to": self.now}});
+        if let Some(g) = &self.filter.group {
+            filters["agentGroupIds"] = json!([g]);
+        }
+        if let Some(st) = self.filter.status {
+            filters["effectiveAgentStatus"] = json!([st]);
+        }
+        let call = Call {
+            api: "kmm_agent_view",
+            service: Service::AgentManagerWorkspace,
+            method: Method::POST,
+            path: format!("/manager_workspace/api/account/{}/agent_view", self.account),
+            query: vec![
+                ("offset".into(), offset.to_string()),
+                ("limit".into(), PAGE.to_string()),
+                ("sort".into(), sort.to_string()),
+            ],
+            body: Some(json!({
+                "filters": filters,
+                "includeAgentMetadata": false,
+                "metricsToRetrieveCurrentValue": ["agent_current_status", "agent_load", "assigned_conversations", "active_conversations"],
+            })),
+            bearer_ok: true,
+        };
+        Ok(ctx.client.json(&call).await?)
+    }
+}
+
+/// Adds agents' status, load and conversations.
+fn add_agents(
+    b: &mut SnapshotBuilder,
+    account: &str,
+    records: &[AgentRecord],
+) -> Result<(), CollectError> {
+    for r in records {
+        let id = id_text(&r.agent_id);
+        if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
+            for st in ["online", "away", "back_soon", "offline"] {
+                let v = (st == current) as u8 as f64;
+                b.add(&specs::AGENT_STATUS, &[account, &id, st], Some(v))?;
+            }
+        }
+        b.add(
+            &specs::AGENT_LOAD,
+            &[account, &id],
+            r.load.as_ref().and_then(Reading::value),
+        )?;
+        for (state, v) in [("assigned", &r.assigned), ("active", &r.active)] {
+            b.add(
+                &specs::AGENT_CONVERSATIONS,
+                &[account, &id, state],
+                v.as_ref().and_then(Reading::value),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Which agents one agent_view query asks for: all logged-in ones, one agent group's, or one
+/// group's in one status.
+#[derive(Debug, Clone, Default)]
+struct AgentFilter {
+    group: Option<String>,
+    status: Option<&'static str>,
+}
+
+impl AgentFilter {
+    /// The queries that split this one, if it can be split (`groups`: the account's agent groups).
+    fn narrower(&self, groups: &[String]) -> Option<Vec<AgentFilter>> {
+        match (&self.group, self.status) {
+            (None, _) if !groups.is_empty() => Some(
+                groups
+                    .iter()
+                    .map(|g| AgentFilter {
+                        group: Some(g.clone()),
+                        status: None,
+                    })
+                    .collect(),
+            ),
+            (Some(g), None) => Some(
+                ["ONLINE", "AWAY", "BACK_SOON"]
+                    .into_iter()
+                    .map(|st| AgentFilter {
+                        group: Some(g.clone()),
+                        status: Some(st),
+                    })
+                    .collect(),
+            ),
+            _ => None,
         }
     }
 }

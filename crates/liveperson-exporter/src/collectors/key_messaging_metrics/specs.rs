@@ -169,6 +169,15 @@ pub static AGENT_CONVERSATIONS: MetricSpec = MetricSpec {
     labels: &["account_id", "agent_id", "state"],
 };
 
+/// Agents agent_view could not serve (beyond its 1,000-row cap even per group and status).
+pub static AGENTS_NOT_VIEWED: MetricSpec = MetricSpec {
+    name: "liveperson_agent_view_agents_not_collected",
+    help: "Logged-in agents at the last run that agent_view's cap of 1,000 rows per query kept out, even asked per agent group and status (0 when every agent was collected)",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["account_id"],
+};
+
 /// The metrics of the given levels, then the given others.
 macro_rules! all_of {
     ([$($m:ident),*], [$($other:expr),* $(,)?]) => {
@@ -192,5 +201,6 @@ pub static ALL: &[&MetricSpec] = all_of!(
         &AGENT_STATUS,
         &AGENT_LOAD,
         &AGENT_CONVERSATIONS,
+        &AGENTS_NOT_VIEWED,
     ]
 );
