@@ -7,7 +7,8 @@
 //!   default in hourly batches, 20 minutes after its hour, and 2% of each hour only when that hour
 //!   is processed again, at one moment up to 24 hours later (`SegmentLateness`).
 //! - Sorted by `sort` (or `sortType`): Date (end time, newest first, the default), Conversation,
-//!   Agent, Employee, Skill or Group, ties broken by segment id so pages never overlap.
+//!   Agent, Employee, Skill or Group, ties broken by conversation and segment so pages never
+//!   overlap.
 //! - Filters (`conversationId`, `agentId`, `employeeId`, `skillId`, `groupId`) are accepted in the
 //!   documented capitalised spelling as well.
 
@@ -98,11 +99,11 @@ pub fn agent_segments(ctx: &Ctx<'_>) -> Reply {
     let e = ctx.engine;
     let w = &e.world;
     let account = &w.account_id;
-    // Everything a row shows, computed once per selected segment.
+    // What a row is selected and sorted by. Its id strings are made only for the conversation
+    // filter, the conversation sort and the page, so a window of many segments costs no
+    // formatting.
     struct Row<'r> {
         rec: &'r SegmentRec,
-        id: String,
-        conversation: String,
         agent_id: i64,
         employee: &'r str,
         skill_id: i64,
@@ -119,8 +120,6 @@ pub fn agent_segments(ctx: &Ctx<'_>) -> Reply {
             let a = &w.agents[r.agent as usize];
             Row {
                 rec: r,
-                id: segment_id(account, a.id, r.conversation, r.no),
-                conversation: conversation_id(account, r.conversation),
                 agent_id: a.id,
                 employee: &a.employee_id,
                 skill_id: w.skills[r.skill as usize].id,
@@ -131,31 +130,37 @@ pub fn agent_segments(ctx: &Ctx<'_>) -> Reply {
             agent_f.is_none_or(|f| f == r.agent_id)
                 && skill_f.is_none_or(|f| f == r.skill_id)
                 && group_f.is_none_or(|f| f == r.group_id)
-                && conversation_f.is_none_or(|f| f == r.conversation)
+                && conversation_f.is_none_or(|f| f == conversation_id(account, r.rec.conversation))
                 && employee_f.is_none_or(|f| f == r.employee)
         })
         .collect();
-    rows.sort_by(|a, b| {
-        let primary = match sort {
-            Sort::Date => b.rec.end.cmp(&a.rec.end),
-            Sort::Conversation => a.conversation.cmp(&b.conversation),
-            Sort::Agent => a.agent_id.cmp(&b.agent_id),
-            Sort::Employee => a.employee.cmp(b.employee),
-            Sort::Skill => a.skill_id.cmp(&b.skill_id),
-            Sort::Group => a.group_id.cmp(&b.group_id),
-        };
-        primary.then_with(|| a.id.cmp(&b.id))
-    });
+    // Ties are broken by conversation and segment number, so pages never overlap.
+    let tie = |r: &Row<'_>| (r.rec.conversation, r.rec.no);
+    if sort == Sort::Conversation {
+        rows.sort_by_cached_key(|r| (conversation_id(account, r.rec.conversation), tie(r)));
+    } else {
+        rows.sort_by(|a, b| {
+            let primary = match sort {
+                Sort::Date => b.rec.end.cmp(&a.rec.end),
+                Sort::Agent => a.agent_id.cmp(&b.agent_id),
+                Sort::Employee => a.employee.cmp(b.employee),
+                Sort::Skill => a.skill_id.cmp(&b.skill_id),
+                Sort::Group => a.group_id.cmp(&b.group_id),
+                Sort::Conversation => std::cmp::Ordering::Equal,
+            };
+            primary.then_with(|| tie(a).cmp(&tie(b)))
+        });
+    }
     let segments: Vec<Value> = rows
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
         .map(|r| {
             json!({
-                "segmentId": r.id,
+                "segmentId": segment_id(account, r.agent_id, r.rec.conversation, r.rec.no),
                 "startTimeL": r.rec.start,
                 "endTimeL": r.rec.end,
-                "conversationId": r.conversation,
+                "conversationId": conversation_id(account, r.rec.conversation),
                 "agentId": r.agent_id,
                 "employeeId": r.employee,
                 "skillId": r.skill_id,
