@@ -7,8 +7,8 @@
 //!   default in hourly batches, 20 minutes after its hour, and 2% of each hour only when that hour
 //!   is processed again, at one moment up to 24 hours later (`SegmentLateness`).
 //! - Sorted by `sort` (or `sortType`): Date (end time, newest first, the default), Conversation,
-//!   Agent, Employee, Skill or Group, ties broken by conversation and segment so pages never
-//!   overlap.
+//!   Agent, Employee, Skill or Group. Ties are broken by close order for Date, by conversation and
+//!   segment for the others, so pages never overlap.
 //! - Filters (`conversationId`, `agentId`, `employeeId`, `skillId`, `groupId`) are accepted in the
 //!   documented capitalised spelling as well.
 
@@ -115,6 +115,8 @@ pub fn agent_segments(ctx: &Ctx<'_>) -> Reply {
             let (from, to) = answered_window(ctx, from, to);
             time_range(log, |r| r.end, from, to + 1)
         })
+        // The log is in close order: newest first is the default sort, ties last-closed first.
+        .rev()
         .filter(|r| r.visible_at <= ctx.now)
         .map(|r| {
             let a = &w.agents[r.agent as usize];
@@ -136,20 +138,21 @@ pub fn agent_segments(ctx: &Ctx<'_>) -> Reply {
         .collect();
     // Ties are broken by conversation and segment number, so pages never overlap.
     let tie = |r: &Row<'_>| (r.rec.conversation, r.rec.no);
-    if sort == Sort::Conversation {
-        rows.sort_by_cached_key(|r| (conversation_id(account, r.rec.conversation), tie(r)));
-    } else {
-        rows.sort_by(|a, b| {
+    match sort {
+        // Already in order.
+        Sort::Date => {}
+        Sort::Conversation => {
+            rows.sort_by_cached_key(|r| (conversation_id(account, r.rec.conversation), tie(r)))
+        }
+        _ => rows.sort_by(|a, b| {
             let primary = match sort {
-                Sort::Date => b.rec.end.cmp(&a.rec.end),
                 Sort::Agent => a.agent_id.cmp(&b.agent_id),
                 Sort::Employee => a.employee.cmp(b.employee),
                 Sort::Skill => a.skill_id.cmp(&b.skill_id),
-                Sort::Group => a.group_id.cmp(&b.group_id),
-                Sort::Conversation => std::cmp::Ordering::Equal,
+                _ => a.group_id.cmp(&b.group_id),
             };
             primary.then_with(|| tie(a).cmp(&tie(b)))
-        });
+        }),
     }
     let segments: Vec<Value> = rows
         .iter()
