@@ -1,7 +1,7 @@
 //! Requests of the actual_handle_time collector for a 10,000-agent simulated account: the first
-//! run, which reads the whole window (what every run cost before runs became incremental), against
-//! six hours of steady-state runs every 15 minutes, which read what closed since the last run and re-read only
-//! spans whose count changed. Segments show as the simulator's default has them (hourly batches,
+//! run, which reads the whole window (what every run cost before runs became incremental),
+//! against six hours of steady-state runs every 15 minutes, which read what closed since the last
+//! run and re-read only spans whose count changed. Segments show as the simulator's default has them (hourly batches,
 //! 2% of each hour reprocessed up to a day later). Run with `cargo bench --bench aht_requests`;
 //! `AHT_AGENTS` sets the account's size.
 
