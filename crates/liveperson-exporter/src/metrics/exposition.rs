@@ -145,11 +145,6 @@ impl Exposition {
         if gzip { t.gzip } else { t.plain }
     }
 
-    /// Whether there is nothing to expose (never: the OpenMetrics form has its `# EOF`).
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// A form as a response body that streams the ready pieces.
     pub fn body(self: &Arc<Self>, format: Format, gzip: bool) -> Chunks {
         Chunks {
