@@ -176,13 +176,16 @@ def idle():
 
 
 def wrk(url, connections, gzip):
-    args = ["wrk", "-t", "2", "-c", str(connections), "-d", "10s", "--latency", url]
+    threads = str(min(2, connections))
+    args = ["wrk", "-t", threads, "-c", str(connections), "-d", "10s", "--latency", url]
     if gzip:
         args[1:1] = ["-H", "Accept-Encoding: gzip"]
     out = subprocess.run(args, capture_output=True, text=True).stdout
     rps = p99 = None
     for line in out.splitlines():
         parts = line.split()
+        if line.strip().startswith("Non-2xx"):
+            raise SystemExit(f"{url} answered errors under wrk: {line.strip()}")
         if line.startswith("Requests/sec:"):
             rps = float(parts[1])
         if parts[:1] == ["99%"]:
@@ -219,6 +222,7 @@ def scrape():
                 f.write(gz)
             nport = free_port()
             conf = write(d, "nginx.conf", f"""
+user root;
 worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log;
