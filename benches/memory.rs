@@ -16,7 +16,7 @@ use liveperson_exporter::traffic::Traffic;
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{ACCOUNTS, SERIES_PER_ACCOUNT, snapshot};
+use support::{ACCOUNTS, SERIES_PER_ACCOUNT, rss_mb, snapshot};
 
 /// Counts live heap bytes.
 struct Counting;
@@ -43,17 +43,6 @@ static ALLOC: Counting = Counting;
 
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1e6
-}
-
-/// Resident memory of this process, MB.
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -19,31 +19,7 @@ use liveperson_exporter::traffic::Traffic;
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{ACCOUNTS, SERIES_PER_ACCOUNT, snapshot};
-
-/// User plus system CPU seconds of this process so far (Linux: `/proc/self/stat`, in the kernel's
-/// fixed 100 ticks per second).
-fn cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    (fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()) / 100.0
-}
-
-/// Resident memory of this process, MB.
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
-}
+use support::{ACCOUNTS, SERIES_PER_ACCOUNT, cpu_seconds, rss_mb, snapshot};
 
 /// A loopback OTLP/HTTP receiver that accepts and discards every export; its metrics URL.
 async fn receiver() -> String {
@@ -82,7 +58,7 @@ async fn main() {
 
     // Baseline: one full publish, every snapshot encoded and the exposition assembled.
     let rounds = 3;
-    let before = cpu();
+    let before = cpu_seconds();
     for _ in 0..rounds {
         let mut full = Assembler::default();
         for (a, s) in snapshots.iter().enumerate() {
@@ -90,7 +66,7 @@ async fn main() {
         }
         std::hint::black_box(full.assemble());
     }
-    let publish = (cpu() - before) / rounds as f64;
+    let publish = (cpu_seconds() - before) / rounds as f64;
 
     let rss_before = rss_mb();
     let cfg = OtlpConfig {
@@ -112,11 +88,11 @@ async fn main() {
     .unwrap();
     // The first export creates every series in the SDK; the ones after are the steady state.
     sink.flush().await.unwrap();
-    let before = cpu();
+    let before = cpu_seconds();
     for _ in 0..rounds {
         sink.flush().await.unwrap();
     }
-    let export = (cpu() - before) / rounds as f64;
+    let export = (cpu_seconds() - before) / rounds as f64;
     let rss_after = rss_mb();
     println!(
         "at {} series: one OTLP export {:.3} CPU-s, one full publish (baseline) {:.3} CPU-s, ratio {:.2} (goal: at most 1.5); OTLP adds {:.0} MB RSS",

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    account_yaml, config_with, free_port, run_exporter, temp_dir, two_accounts, value,
+    account_yaml, config_with, free_port, run_exporter, scrape_until, temp_dir, two_accounts, value,
 };
 
 /// Replaces `path`'s content the way a Kubernetes Secret or ConfigMap update does: a new file
@@ -26,16 +26,14 @@ fn client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// A request for the exporter's `/metrics`.
+fn metrics(port: u16) -> reqwest::RequestBuilder {
+    client().get(format!("http://127.0.0.1:{port}/metrics"))
+}
+
 /// The exporter's `/metrics` text.
 async fn scrape(port: u16) -> String {
-    client()
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    metrics(port).send().await.unwrap().text().await.unwrap()
 }
 
 /// The sum of every series of `name` whose labels contain `label`.
@@ -54,18 +52,16 @@ fn up(account: &str) -> String {
 
 /// Scrapes until `ok` holds for the exposition, at most `within`; the last exposition.
 async fn wait_for(port: u16, within: Duration, what: &str, ok: impl Fn(&str) -> bool) -> String {
-    let deadline = Instant::now() + within;
-    loop {
-        let text = scrape(port).await;
-        if ok(&text) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    scrape_until(
+        || metrics(port),
+        within,
+        |text| {
+            ok(text)
+                .then_some(())
+                .ok_or_else(|| format!("{what} did not happen"))
+        },
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

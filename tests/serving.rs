@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    exporter_config, free_port, https_client, issue_certificate, run_exporter, simulator, temp_dir,
-    value,
+    exporter_config, free_port, https_client, issue_certificate, run_exporter, scrape_until,
+    simulator, temp_dir, value,
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -121,33 +121,31 @@ async fn tls_and_basic_auth_from_a_web_config_and_a_replaced_certificate_is_serv
 
     // The self metrics count it all, as of the next publish: the refused passwords, the anonymous
     // probes, the plain-HTTP client and the handshakes against the old certificate.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = rotated
-            .get(url("/metrics"))
-            .basic_auth("prometheus", Some("scrape-pass"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let value = |series: &str| value(&text, series).unwrap_or(0.0);
-        let refused =
-            value("liveperson_exporter_http_requests_total{handler=\"metrics\",code=\"401\"}");
-        let anonymous =
-            value("liveperson_exporter_http_requests_total{handler=\"readyz\",code=\"401\"}");
-        let tls_errors =
-            value("liveperson_exporter_http_connections_dropped_total{reason=\"tls_error\"}");
-        if refused >= 2.0 && anonymous >= 1.0 && tls_errors >= 2.0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "401 on /metrics {refused}, on /readyz {anonymous}, TLS errors {tls_errors}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    scrape_until(
+        || {
+            rotated
+                .get(url("/metrics"))
+                .basic_auth("prometheus", Some("scrape-pass"))
+        },
+        Duration::from_secs(10),
+        |text| {
+            let value = |series: &str| value(text, series).unwrap_or(0.0);
+            let refused =
+                value("liveperson_exporter_http_requests_total{handler=\"metrics\",code=\"401\"}");
+            let anonymous =
+                value("liveperson_exporter_http_requests_total{handler=\"readyz\",code=\"401\"}");
+            let tls_errors =
+                value("liveperson_exporter_http_connections_dropped_total{reason=\"tls_error\"}");
+            (refused >= 2.0 && anonymous >= 1.0 && tls_errors >= 2.0)
+                .then_some(())
+                .ok_or_else(|| {
+                    format!(
+                        "401 on /metrics {refused}, on /readyz {anonymous}, TLS errors {tls_errors}"
+                    )
+                })
+        },
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -333,39 +331,31 @@ async fn slow_and_idle_clients_do_not_starve_scrapes_or_probes() {
     let attackers = (idle.len() + slow.len()) as f64;
     liveperson_exporter::liveperson::install_tls_provider();
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = client
-            .get(format!("http://127.0.0.1:{port}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let value = |series: &str| value(&text, series);
-        let dropped: f64 = ["refused", "evicted", "header_timeout", "idle_timeout"]
-            .iter()
-            .filter_map(|r| {
-                value(&format!(
-                    "liveperson_exporter_http_connections_dropped_total{{reason=\"{r}\"}}"
-                ))
+    scrape_until(
+        || client.get(format!("http://127.0.0.1:{port}/metrics")),
+        Duration::from_secs(10),
+        |text| {
+            let value = |series: &str| value(text, series);
+            let dropped: f64 = ["refused", "evicted", "header_timeout", "idle_timeout"]
+                .iter()
+                .filter_map(|r| {
+                    value(&format!(
+                        "liveperson_exporter_http_connections_dropped_total{{reason=\"{r}\"}}"
+                    ))
+                })
+                .sum();
+            let healthz =
+                value("liveperson_exporter_http_requests_total{handler=\"healthz\",code=\"200\"}");
+            let open = value("liveperson_exporter_http_connections_open{}");
+            (dropped >= attackers
+                && healthz.is_some_and(|n| n >= (probes / 2) as f64)
+                && open.is_some_and(|n| n < 10.0))
+            .then_some(())
+            .ok_or_else(|| {
+                format!("dropped {dropped} of {attackers}, healthz {healthz:?}, open {open:?}")
             })
-            .sum();
-        let healthz =
-            value("liveperson_exporter_http_requests_total{handler=\"healthz\",code=\"200\"}");
-        let open = value("liveperson_exporter_http_connections_open{}");
-        if dropped >= attackers
-            && healthz.is_some_and(|n| n >= (probes / 2) as f64)
-            && open.is_some_and(|n| n < 10.0)
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "dropped {dropped} of {attackers}, healthz {healthz:?}, open {open:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+        },
+    )
+    .await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -211,3 +211,21 @@ pub fn value(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
+
+/// Asks `request` (a `/metrics` scrape) until `check` accepts the exposition, at most `within`;
+/// the accepted exposition. `check` says what it still misses, for the failure message.
+pub async fn scrape_until(
+    request: impl Fn() -> reqwest::RequestBuilder,
+    within: Duration,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> String {
+    let deadline = Instant::now() + within;
+    loop {
+        let text = request().send().await.unwrap().text().await.unwrap();
+        match check(&text) {
+            Ok(()) => return text,
+            Err(missing) => assert!(Instant::now() < deadline, "after {within:?}: {missing}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

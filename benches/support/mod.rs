@@ -1,6 +1,6 @@
 //! What the benchmarks share: a synthetic exporter content of 200 accounts with 1,000 series
 //! each, in five families of the real catalogue (key messaging metrics' per-skill and per-group
-//! families), so that OTLP exports them too.
+//! families), so that OTLP exports them too; and this process's CPU time and resident memory.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -50,4 +50,28 @@ pub fn snapshot(account: usize, round: u64) -> Arc<Snapshot> {
         }
     }
     b.build()
+}
+
+/// User plus system CPU seconds of this process so far (Linux: `/proc/self/stat`, in the kernel's
+/// fixed 100 ticks per second).
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .collect();
+    (fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap()) / 100.0
+}
+
+/// Resident memory of this process, MB.
+pub fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
 }
