@@ -2,7 +2,8 @@
 //! hourly batches and reprocessed hours (the simulator's default) and, the hardest case, each at
 //! its own moment up to 24 hours late: runs read only what is new or changed by count, yet each
 //! segment is counted exactly once (the histogram's count and sum equal the truth), through
-//! 429s and 5xx, and the ids kept for that stay bounded by one window's segments.
+//! 429s, 5xx and a two-hour outage, and the ids kept for that stay bounded by one window's
+//! segments.
 
 use std::collections::BTreeMap;
 
@@ -44,30 +45,42 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
     for step in 1..=3 * 48 {
         clock.advance(HOUR / 2);
         s.faults().clear();
-        match step % 10 {
-            3 => s.faults().set(
+        // A two-hour outage on the second day: four runs in a row fail, and segments that show
+        // meanwhile must still be within reach of the run after it.
+        if (60..64).contains(&step) {
+            s.faults().set(
                 Api::AgentSegments,
                 FaultSpec {
-                    rate_limit_next: 2,
-                    retry_after_s: None,
+                    fail_next: vec![503; 100_000],
                     ..FaultSpec::default()
                 },
-            ),
-            6 => s.faults().set(
-                Api::AgentSegments,
-                FaultSpec {
-                    fail_next: vec![500, 503],
-                    ..FaultSpec::default()
-                },
-            ),
-            9 => s.faults().set(
-                Api::AgentSegments,
-                FaultSpec {
-                    fail_next: vec![500; 4],
-                    ..FaultSpec::default()
-                },
-            ),
-            _ => {}
+            );
+        } else {
+            match step % 10 {
+                3 => s.faults().set(
+                    Api::AgentSegments,
+                    FaultSpec {
+                        rate_limit_next: 2,
+                        retry_after_s: None,
+                        ..FaultSpec::default()
+                    },
+                ),
+                6 => s.faults().set(
+                    Api::AgentSegments,
+                    FaultSpec {
+                        fail_next: vec![500, 503],
+                        ..FaultSpec::default()
+                    },
+                ),
+                9 => s.faults().set(
+                    Api::AgentSegments,
+                    FaultSpec {
+                        fail_next: vec![500; 4],
+                        ..FaultSpec::default()
+                    },
+                ),
+                _ => {}
+            }
         }
         if let Ok(x) = c.try_run().await {
             snap = x;

@@ -4,7 +4,8 @@
 //! Segments show up to 24 hours after they close (the API's completeness horizon), in any order,
 //! and the API can only be asked by close time. The first run reads the whole window (the horizon
 //! plus two run intervals of margin, so a segment that shows late in a run's reading is still
-//! within the next run's reach). After that a run reads what closed since the last run, and
+//! within the next run's reach); after failed runs the window reaches back from the last complete
+//! read, so nothing that showed meanwhile falls out of it. After that a run reads what closed since the last run, and
 //! re-reads an earlier span only where LivePerson's own count (`pagination.count`, one small
 //! request) says segments showed late: it compares the count of the whole earlier window with
 //! the segments it has seen there and halves the spans that differ, down to 15 minutes or one
@@ -256,7 +257,13 @@ impl ActualHandleTime {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
         let start = *self.start.get_or_insert(now - self.backfill_ms);
-        let from = (now - self.window_ms).max(start);
+        // Whatever showed since the last complete read closed at most a window before it: after
+        // failed runs the window reaches back from that read, not from now, so a segment that
+        // showed meanwhile is not left behind (as far as the API's one-week window allows).
+        let last_read = self.read_until.map_or(now, |until| until.min(now));
+        let from = (last_read - self.window_ms)
+            .max(now - duration_ms(WEEK))
+            .max(start);
         // Read everything first: a failed run adds nothing.
         let mut spans = Vec::new();
         match self.read_until.filter(|until| *until >= from) {
