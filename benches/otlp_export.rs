@@ -1,10 +1,9 @@
 //! What one OTLP export costs when the exporter holds 200,000 series (200 accounts of 1,000
 //! series in five families), against a baseline in the same run: one full publish, encoding every
-//! snapshot and assembling the exposition. Costs are CPU seconds of the whole process (the SDK
-//! exports on its own thread), exports go over OTLP/HTTP to a loopback receiver that discards
+//! snapshot and assembling the exposition. Costs are CPU seconds of the whole process (encoding
+//! runs on the blocking pool), exports go over OTLP/HTTP to a loopback receiver that discards
 //! them; also the memory the OTLP pipeline adds. Run with `cargo bench --bench otlp_export`.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,14 +77,9 @@ async fn main() {
         cardinality_limit: 1_000_000,
         ..OtlpConfig::default()
     };
-    let sink = liveperson_exporter::otlp::start(
-        &cfg,
-        store.clone(),
-        traffic,
-        Arc::new(SystemClock),
-        BTreeMap::new(),
-    )
-    .unwrap();
+    let sink =
+        liveperson_exporter::otlp::start(&cfg, store.clone(), traffic, Arc::new(SystemClock))
+            .unwrap();
     // The first export creates every series in the SDK; the ones after are the steady state.
     sink.flush().await.unwrap();
     let before = cpu_seconds();

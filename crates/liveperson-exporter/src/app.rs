@@ -5,7 +5,6 @@
 //! of everything ([`once`]). The configuration the demo runs ([`demo_config`]) lives here too; it
 //! knows the simulator only by its URL and credentials.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -136,7 +135,6 @@ pub struct Exporter {
     sources: Sources,
     /// The configuration in force (settings that need a restart keep their running values).
     config: Config,
-    histogram_bounds: BTreeMap<&'static str, Vec<f64>>,
     traffic: Arc<Traffic>,
     clock: SharedClock,
     secret_files: FileStamps,
@@ -206,13 +204,11 @@ impl Exporter {
         for key in keep_restart_only(&self.config, &mut new) {
             tracing::warn!(key, "changed; takes effect at the next restart");
         }
-        // A changed OTLP section (a rotated header secret, too) or new histogram buckets need a
-        // new pipeline; it is built before anything changes, so a failure refuses the reload.
-        let histogram_bounds = crate::collectors::histogram_bounds(&planned);
-        let otlp_changed = new.otlp != self.config.otlp
-            || (new.otlp.enabled && histogram_bounds != self.histogram_bounds);
+        // A changed OTLP section (a rotated header secret, too) needs a new pipeline; it is built
+        // before anything changes, so a failure refuses the reload.
+        let otlp_changed = new.otlp != self.config.otlp;
         let next_otlp = match (otlp_changed && new.otlp.enabled)
-            .then(|| self.start_otlp(&new.otlp, &histogram_bounds))
+            .then(|| self.start_otlp(&new.otlp))
             .transpose()
         {
             Ok(sink) => sink,
@@ -225,7 +221,6 @@ impl Exporter {
         if otlp_changed {
             self.replace_otlp(next_otlp);
         }
-        self.histogram_bounds = histogram_bounds;
         let changes = self.fleet.apply(&new, planned).await;
         self.store.reconfigure(identity(&new), new.gauge_max_age);
         self.secret_files = FileStamps::of(new.secret_files());
@@ -242,17 +237,12 @@ impl Exporter {
     }
 
     /// A new OTLP pipeline over this exporter's store.
-    fn start_otlp(
-        &self,
-        cfg: &crate::otlp::OtlpConfig,
-        histogram_bounds: &BTreeMap<&'static str, Vec<f64>>,
-    ) -> anyhow::Result<Sink> {
+    fn start_otlp(&self, cfg: &crate::otlp::OtlpConfig) -> anyhow::Result<Sink> {
         crate::otlp::start(
             cfg,
             self.store.clone(),
             self.traffic.clone(),
             self.clock.clone(),
-            histogram_bounds.clone(),
         )
     }
 
@@ -364,7 +354,6 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
     } = checked;
     let traffic = Arc::new(Traffic::default());
     let store = Arc::new(new_store(&cfg, &clock, &traffic));
-    let histogram_bounds = crate::collectors::histogram_bounds(&planned);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
     let otlp = if cfg.otlp.enabled {
@@ -373,7 +362,6 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
             store.clone(),
             traffic.clone(),
             clock.clone(),
-            histogram_bounds.clone(),
         )?)
     } else {
         None
@@ -408,7 +396,6 @@ pub async fn start(checked: Checked, clock: SharedClock) -> anyhow::Result<Expor
         sources,
         secret_files: FileStamps::of(cfg.secret_files()),
         config: cfg,
-        histogram_bounds,
         traffic,
         clock,
         fleet,

@@ -25,7 +25,7 @@ use tokio::sync::watch;
 
 use crate::clock::{EpochMs, SharedClock, duration_ms};
 use crate::collectors::CollectError;
-use crate::metrics::exposition::{Assembler, Exposition};
+use crate::metrics::exposition::{Assembler, Exposition, SourceKey};
 use crate::metrics::pieces;
 use crate::metrics::snapshot::Snapshot;
 use crate::self_metrics::{self, RunStats};
@@ -35,8 +35,8 @@ use crate::traffic::Traffic;
 /// exposition assembled from exactly them.
 #[derive(Debug, Default)]
 pub struct Published {
-    /// The exposed snapshots.
-    pub snapshots: Vec<Arc<Snapshot>>,
+    /// The exposed snapshots, each with where it comes from.
+    pub snapshots: Vec<(SourceKey, Arc<Snapshot>)>,
     /// Their exposition for `/metrics`.
     pub exposition: Arc<Exposition>,
 }
@@ -407,7 +407,10 @@ impl Rounds {
                     ));
                     accounts.insert(account.clone());
                 }
-                snapshots.extend(slot.shown.as_ref().map(|s| s.1.clone()));
+                if let Some(shown) = &slot.shown {
+                    let key = (COLLECTOR, account.clone(), *collector);
+                    snapshots.push((key, shown.1.clone()));
+                }
             }
             for account in &accounts {
                 let of_account: Vec<RunStats> = slots
@@ -441,15 +444,19 @@ impl Rounds {
                 Err(e) => tracing::error!(error = %e, "self metrics"),
             }
         }
-        snapshots.extend(self.accounts.values().cloned());
+        snapshots.extend(
+            self.accounts
+                .iter()
+                .map(|(account, s)| ((ACCOUNT, account.clone(), ""), s.clone())),
+        );
         let identity = shared.identity.lock().clone();
         let status = *shared.config_status.lock();
         let (otlp, serving) = shared.traffic.global_view();
         match self_metrics::global_snapshot(&identity, &status, otlp.as_ref(), serving.as_ref()) {
             Ok(s) => {
-                self.assembler
-                    .set((GLOBAL, String::new(), ""), pieces::encode(&s));
-                snapshots.push(s);
+                let key = (GLOBAL, String::new(), "");
+                self.assembler.set(key.clone(), pieces::encode(&s));
+                snapshots.push((key, s));
             }
             Err(e) => tracing::error!(error = %e, "self metrics"),
         }

@@ -74,11 +74,6 @@ pub trait Collector: Send {
         &'a mut self,
         ctx: &'a CollectCtx,
     ) -> BoxFuture<'a, Result<Arc<Snapshot>, CollectError>>;
-
-    /// The bucket upper bounds (without `+Inf`) of each histogram it emits.
-    fn histogram_bounds(&self) -> Vec<(&'static MetricSpec, Vec<f64>)> {
-        Vec::new()
-    }
 }
 
 /// When and how long a collector runs.

@@ -8,8 +8,6 @@
 //! metrics table. Collectors use [`machinery`], [`values`] and [`paging`], never this file, so the
 //! registry can name them without an import circle.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use crate::config::{Auth, Config, Problem, Problems, join};
@@ -102,42 +100,9 @@ pub fn plan(cfg: &Config) -> Result<Vec<Planned>, Vec<Problem>> {
             }
         }
     }
-    if cfg.otlp.enabled {
-        // An OTLP histogram stream has one set of bounds, so every account must agree.
-        let mut first: BTreeMap<&str, (&str, Vec<f64>)> = BTreeMap::new();
-        for p in &out {
-            for (spec, bounds) in p.built.collector.histogram_bounds() {
-                let path = &cfg.accounts[p.account].path;
-                match first.get(spec.name) {
-                    None => {
-                        first.insert(spec.name, (path, bounds));
-                    }
-                    Some((other, b)) if *b != bounds => problems.add(
-                        join(&join(path, "collectors"), p.entry.name),
-                        format!(
-                            "histogram buckets differ from {other}'s; with otlp enabled every \
-                             account must use the same buckets (one OTLP histogram has one set)"
-                        ),
-                    ),
-                    Some(_) => {}
-                }
-            }
-        }
-    }
     if problems.0.is_empty() {
         Ok(out)
     } else {
         Err(problems.0)
     }
-}
-
-/// The bucket bounds of every histogram metric the planned collectors emit.
-pub fn histogram_bounds(planned: &[Planned]) -> BTreeMap<&'static str, Vec<f64>> {
-    let mut out = BTreeMap::new();
-    for p in planned {
-        for (spec, bounds) in p.built.collector.histogram_bounds() {
-            out.entry(spec.name).or_insert(bounds);
-        }
-    }
-    out
 }

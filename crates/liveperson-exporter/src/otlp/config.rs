@@ -6,9 +6,10 @@
 //! (`OTEL_EXPORTER_OTLP_METRICS_*` before `OTEL_EXPORTER_OTLP_*`); otherwise the specification's
 //! default. An endpoint from `OTEL_EXPORTER_OTLP_ENDPOINT` gets `/v1/metrics` appended for HTTP, as
 //! the specification says; an endpoint from the configuration or the metrics-specific variable is
-//! used as it is, so an HTTP one must be the full URL. `OTEL_EXPORTER_OTLP_HEADERS`,
-//! `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME` are applied by the SDK itself, below the
-//! configured headers and resource attributes.
+//! used as it is, so an HTTP one must be the full URL. Headers from
+//! `OTEL_EXPORTER_OTLP_METRICS_HEADERS` and `OTEL_EXPORTER_OTLP_HEADERS`, and resource attributes
+//! from `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES` (comma-separated `key=value`, values
+//! percent-decoded), join the configured ones; a configured key wins.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -78,9 +79,10 @@ pub struct OtlpConfig {
     pub temporality: Temporality,
     /// Compression.
     pub compression: Compression,
-    /// Resource attributes added to (and overriding) the detected ones.
+    /// Resource attributes: the configured ones over `OTEL_SERVICE_NAME` over
+    /// `OTEL_RESOURCE_ATTRIBUTES`; they override the defaults (`service.name`, `service.version`).
     pub resource_attributes: BTreeMap<String, String>,
-    /// Series per metric the SDK keeps apart before merging the rest into an overflow point.
+    /// Series per metric sent apart before the rest are merged into one overflow point.
     pub cardinality_limit: usize,
 }
 
@@ -288,6 +290,34 @@ pub fn read(
             }
         }
     }
+    for var in [
+        "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+    ] {
+        for (name, value) in key_values(env, var, problems) {
+            let name = name.to_ascii_lowercase();
+            if headers.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+                || reqwest::header::HeaderValue::from_str(&value).is_err()
+            {
+                // Values may be secrets: name the header only.
+                problems.add(var, format!("header {name} is not a valid header"));
+                continue;
+            }
+            headers.push((name, Secret::new(value)));
+        }
+    }
+    let mut resource_attributes = raw.resource_attributes;
+    if let Some(name) = env("OTEL_SERVICE_NAME").filter(|n| !n.is_empty()) {
+        resource_attributes
+            .entry("service.name".into())
+            .or_insert(name);
+    }
+    for (k, v) in key_values(env, "OTEL_RESOURCE_ATTRIBUTES", problems) {
+        resource_attributes.entry(k).or_insert(v);
+    }
     let interval = millis(
         raw.interval,
         "interval",
@@ -356,9 +386,40 @@ pub fn read(
         timeout,
         temporality,
         compression,
-        resource_attributes: raw.resource_attributes,
+        resource_attributes,
         cardinality_limit,
     }
+}
+
+/// The `key=value` entries of variable `var` (W3C baggage style: comma-separated, values
+/// percent-decoded). A malformed entry is a problem naming the variable and the entry's position,
+/// never its text (it may hold a secret).
+fn key_values(
+    env: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    problems: &mut Problems,
+) -> Vec<(String, String)> {
+    let Some(text) = env(var) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, entry) in text.split(',').enumerate() {
+        if entry.trim().is_empty() {
+            continue;
+        }
+        let parsed = entry.split_once('=').and_then(|(k, v)| {
+            let k = k.trim();
+            let v = percent_encoding::percent_decode_str(v.trim())
+                .decode_utf8()
+                .ok()?;
+            (!k.is_empty()).then(|| (k.to_string(), v.into_owned()))
+        });
+        match parsed {
+            Some(kv) => out.push(kv),
+            None => problems.add(var, format!("entry {} is not key=value", i + 1)),
+        }
+    }
+    out
 }
 
 /// The process environment.
@@ -481,6 +542,62 @@ mod tests {
             !p.iter().any(|x| x.contains("a\nb")),
             "no secret in messages"
         );
+    }
+
+    #[test]
+    fn headers_and_resource_attributes_from_the_environment_join_the_configured_ones() {
+        let (c, p) = read_with(
+            json!({"enabled": true, "headers": {"x-team": "ops"},
+                   "resource_attributes": {"deployment.environment": "prod"}}),
+            &[
+                (
+                    "OTEL_EXPORTER_OTLP_HEADERS",
+                    "x-team=other, Authorization=Bearer%20tok,x-b=1",
+                ),
+                ("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "x-b=2"),
+                ("OTEL_SERVICE_NAME", "lp-eu"),
+                (
+                    "OTEL_RESOURCE_ATTRIBUTES",
+                    "service.name=ignored,deployment.environment=dev,k8s.pod.name=p%2D1",
+                ),
+            ],
+        );
+        assert!(p.is_empty(), "{p:?}");
+        let headers: Vec<(&str, &str)> = c
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.expose()))
+            .collect();
+        assert_eq!(
+            headers,
+            [
+                ("x-team", "ops"),
+                ("x-b", "2"),
+                ("authorization", "Bearer tok")
+            ]
+        );
+        let resource: Vec<(&str, &str)> = c
+            .resource_attributes
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            resource,
+            [
+                ("deployment.environment", "prod"),
+                ("k8s.pod.name", "p-1"),
+                ("service.name", "lp-eu")
+            ]
+        );
+
+        let (_, p) = read_with(
+            json!({"enabled": true}),
+            &[(
+                "OTEL_EXPORTER_OTLP_HEADERS",
+                "authorization=s3cret-value,novalue",
+            )],
+        );
+        assert_eq!(p, ["OTEL_EXPORTER_OTLP_HEADERS: entry 2 is not key=value"]);
     }
 
     #[test]

@@ -35,12 +35,11 @@ use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::Call;
-use crate::metrics::catalogue::MetricSpec;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
 use mapping::Histograms;
 use model::{Page, Segment};
-use specs::{ALL, DROPPED, HANDLE_TIME, TRACKED};
+use specs::{ALL, DROPPED, TRACKED};
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
@@ -351,9 +350,5 @@ impl super::machinery::Collector for ActualHandleTime {
         ctx: &'a CollectCtx,
     ) -> futures_util::future::BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
         futures_util::FutureExt::boxed(self.run(ctx))
-    }
-
-    fn histogram_bounds(&self) -> Vec<(&'static MetricSpec, Vec<f64>)> {
-        vec![(&HANDLE_TIME, self.hist.bounds().to_vec())]
     }
 }
