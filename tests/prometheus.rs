@@ -53,6 +53,8 @@ async fn promtool_and_a_real_prometheus_read_the_demo_exporter() {
         .await
         .unwrap();
     let store = exporter.store.clone();
+    // The numbers are checked against a collector's snapshot, not only its encoded pieces.
+    store.keep_snapshots(true);
     // Let the collectors run for a few simulated minutes so counters have counted something.
     let clock = sim.clock().unwrap().clone();
     let start = sim.now();

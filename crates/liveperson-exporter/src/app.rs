@@ -220,6 +220,9 @@ impl Exporter {
         };
         if otlp_changed {
             self.replace_otlp(next_otlp);
+            if !new.otlp.enabled {
+                self.store.keep_snapshots(false);
+            }
         }
         let changes = self.fleet.apply(&new, planned).await;
         self.store.reconfigure(identity(&new), new.gauge_max_age);

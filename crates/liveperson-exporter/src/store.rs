@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use crate::clock::{EpochMs, SharedClock, duration_ms};
 use crate::collectors::CollectError;
 use crate::metrics::exposition::{Assembler, Exposition, SourceKey};
-use crate::metrics::pieces;
+use crate::metrics::pieces::{self, Encoded};
 use crate::metrics::snapshot::Snapshot;
 use crate::self_metrics::{self, RunStats};
 use crate::traffic::Traffic;
@@ -47,12 +47,18 @@ const MAX_REST: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 struct Slot {
     stats: RunStats,
+    /// The last snapshot, until the assembler has encoded it; after that only while snapshots
+    /// are kept (for OTLP): the exposition needs just its pieces.
     snapshot: Option<Arc<Snapshot>>,
+    /// Series of the last snapshot: whole, and its counters only.
+    series: (usize, usize),
     /// The snapshot changed since it was last encoded.
     changed: bool,
-    /// What the exposition shows of it, and whether that is the whole snapshot (else its
-    /// counters only).
-    shown: Option<(bool, Arc<Snapshot>)>,
+    /// Whether the exposition shows the snapshot whole (else its counters only); `None` before
+    /// the first success.
+    shown: Option<bool>,
+    /// What OTLP reads of it (whole or counters only), while snapshots are kept.
+    shown_snapshot: Option<Arc<Snapshot>>,
 }
 
 /// What the assembler is asked to do.
@@ -74,6 +80,8 @@ struct Shared {
     identity: Mutex<self_metrics::Identity>,
     config_status: Mutex<self_metrics::ConfigStatus>,
     gauge_max_age_ms: AtomicI64,
+    /// Whether collectors' snapshots are kept after encoding (OTLP reads them).
+    keep_snapshots: AtomicBool,
     slots: Mutex<BTreeMap<(String, &'static str), Slot>>,
     work: Mutex<Work>,
     wake: Condvar,
@@ -112,6 +120,7 @@ impl Store {
                 loaded_ms,
             }),
             gauge_max_age_ms: AtomicI64::new(duration_ms(gauge_max_age)),
+            keep_snapshots: AtomicBool::new(false),
             slots: Mutex::new(BTreeMap::new()),
             work: Mutex::new(Work::default()),
             wake: Condvar::new(),
@@ -149,6 +158,16 @@ impl Store {
             .gauge_max_age_ms
             .store(duration_ms(gauge_max_age), Ordering::Relaxed);
         self.request(None);
+    }
+
+    /// Whether collectors' snapshots are kept after they are encoded, for a reader of
+    /// [`Published::snapshots`] (OTLP). Off, the store holds only their encoded pieces, and
+    /// `Published` carries the self metrics' snapshots only. Turned on, a collector's snapshot
+    /// is there again from its next run.
+    pub fn keep_snapshots(&self, keep: bool) {
+        if self.shared.keep_snapshots.swap(keep, Ordering::Relaxed) != keep {
+            self.request(None);
+        }
     }
 
     /// Records a reload's outcome.
@@ -214,6 +233,7 @@ impl Store {
                 Ok(snap) => {
                     slot.stats.last_ok = Some(true);
                     slot.stats.last_success_ms = Some(self.shared.clock.now_ms());
+                    slot.series = (snap.series(), snap.counters_only().series());
                     slot.snapshot = Some(snap.clone());
                     slot.changed = true;
                 }
@@ -272,7 +292,8 @@ impl Store {
             .collect()
     }
 
-    /// The last snapshot of a collector, if it has succeeded.
+    /// The last snapshot of a collector, if it has succeeded and snapshots are kept (or the
+    /// assembler has not encoded it yet).
     pub fn snapshot(&self, account: &str, collector: &str) -> Option<Arc<Snapshot>> {
         self.shared
             .slots
@@ -312,6 +333,8 @@ impl Store {
 #[derive(Default)]
 struct Rounds {
     assembler: Assembler,
+    /// Each collector's last snapshot, encoded whole (its counters-only form is a selection).
+    encoded: BTreeMap<(String, &'static str), Encoded>,
     /// Each account's self-metrics snapshot.
     accounts: BTreeMap<String, Arc<Snapshot>>,
     done: u64,
@@ -381,35 +404,51 @@ impl Rounds {
         for (account, collector) in forgotten {
             self.assembler
                 .remove(&(COLLECTOR, account.clone(), collector));
+            self.encoded.remove(&(account.clone(), collector));
             accounts.insert(account);
         }
+        let keep = shared.keep_snapshots.load(Ordering::Relaxed);
         {
             let mut slots = shared.slots.lock();
             for ((account, collector), slot) in slots.iter_mut() {
-                let wanted = slot.snapshot.as_ref().map(|_| whole(slot, now, max_age_ms));
-                if slot.changed || wanted != slot.shown.as_ref().map(|s| s.0) {
+                let has_snapshot = slot.changed || slot.shown.is_some();
+                let wanted = has_snapshot.then(|| whole(slot, now, max_age_ms));
+                if slot.changed || wanted != slot.shown {
+                    // A new snapshot goes to the encoder; a switch to counters only (or back)
+                    // selects from the pieces already encoded.
+                    let fresh = if slot.changed {
+                        slot.snapshot.clone()
+                    } else {
+                        None
+                    };
                     slot.changed = false;
-                    slot.shown = slot.snapshot.as_ref().map(|s| {
-                        let w = wanted == Some(true);
-                        (
-                            w,
-                            if w {
-                                s.clone()
-                            } else {
-                                Arc::new(s.counters_only())
-                            },
-                        )
-                    });
-                    slot.stats.series = slot.shown.as_ref().map_or(0, |s| s.1.series());
-                    changed.push((
-                        (account.clone(), *collector),
-                        slot.shown.as_ref().map(|s| s.1.clone()),
-                    ));
+                    slot.shown = wanted;
+                    slot.stats.series = match wanted {
+                        Some(true) => slot.series.0,
+                        Some(false) => slot.series.1,
+                        None => 0,
+                    };
+                    slot.shown_snapshot = None;
+                    changed.push(((account.clone(), *collector), fresh, wanted));
                     accounts.insert(account.clone());
                 }
-                if let Some(shown) = &slot.shown {
+                if !keep {
+                    slot.snapshot = None;
+                    slot.shown_snapshot = None;
+                    continue;
+                }
+                if slot.shown_snapshot.is_none()
+                    && let (Some(snapshot), Some(w)) = (&slot.snapshot, slot.shown)
+                {
+                    slot.shown_snapshot = Some(if w {
+                        snapshot.clone()
+                    } else {
+                        Arc::new(snapshot.counters_only())
+                    });
+                }
+                if let Some(shown) = &slot.shown_snapshot {
                     let key = (COLLECTOR, account.clone(), *collector);
-                    snapshots.push((key, shown.1.clone()));
+                    snapshots.push((key, shown.clone()));
                 }
             }
             for account in &accounts {
@@ -421,11 +460,15 @@ impl Rounds {
                 runs.insert(account.clone(), of_account);
             }
         }
-        for ((account, collector), shown) in changed {
-            let key = (COLLECTOR, account, collector);
-            match shown {
-                Some(snap) => self.assembler.set(key, pieces::encode(&snap)),
-                None => self.assembler.remove(&key),
+        for (slot, fresh, wanted) in changed {
+            if let Some(snapshot) = fresh {
+                self.encoded.insert(slot.clone(), pieces::encode(&snapshot));
+            }
+            let key = (COLLECTOR, slot.0.clone(), slot.1);
+            match (wanted, self.encoded.get(&slot)) {
+                (Some(true), Some(encoded)) => self.assembler.set(key, encoded.clone()),
+                (Some(false), Some(encoded)) => self.assembler.set(key, encoded.counters_only()),
+                _ => self.assembler.remove(&key),
             }
         }
         for (account, runs) in runs {
@@ -496,6 +539,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_collector_keeps_counters_and_drops_gauges_after_max_age() {
+        for keep in [false, true] {
+            failing_collector_keeps_counters(keep).await;
+        }
+    }
+
+    /// The exposition (from pieces) and, when kept, the published snapshot agree.
+    async fn failing_collector_keeps_counters(keep: bool) {
         let clock = Arc::new(ManualClock::new(1_000_000));
         let store = Store::new(
             clock.clone(),
@@ -503,6 +553,7 @@ mod tests {
             Duration::from_secs(300),
             self_metrics::Identity::default(),
         );
+        store.keep_snapshots(keep);
         let mut b = SnapshotBuilder::new(ALL);
         b.add(&G, &["1"], Some(5.0)).unwrap();
         b.add(&C, &["1"], Some(7.0)).unwrap();
@@ -522,6 +573,20 @@ mod tests {
         store.publish("1", "test", &failed, Duration::ZERO);
         store.settled().await;
         assert!(!text().contains("liveperson_test_gauge{"), "too old");
+        let published = store.published();
+        let families: Vec<Vec<&str>> = published
+            .snapshots
+            .iter()
+            .filter(|(k, _)| k.2 == "test")
+            .map(|(_, s)| s.families.keys().copied().collect())
+            .collect();
+        let want: Vec<Vec<&str>> = if keep {
+            vec![vec!["liveperson_test_counter_total"]]
+        } else {
+            vec![]
+        };
+        assert_eq!(families, want, "keep {keep}");
+        assert_eq!(store.stats()[0].series, 1, "the counter only");
         assert!(text().contains("liveperson_test_counter_total{account_id=\"1\"} 7.0"));
         assert!(
             text().contains(

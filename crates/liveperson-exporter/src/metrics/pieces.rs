@@ -61,6 +61,8 @@ fn deflate(data: &[u8]) -> Bytes {
             .expect("deflate into memory");
         // Done once all input is in and the flush fitted (room left in the buffer).
         if c.total_in() as usize == data.len() && out.len() < out.capacity() {
+            // Kept for as long as the piece is: without the room reserved for a worse ratio.
+            out.shrink_to_fit();
             return Bytes::from(out);
         }
         out.reserve(out.capacity().max(4096));
@@ -102,6 +104,21 @@ impl Header {
 pub struct Encoded {
     /// Family name -> (its spec, its samples' piece).
     pub families: BTreeMap<&'static str, (&'static MetricSpec, Piece)>,
+}
+
+impl Encoded {
+    /// Only the counter and histogram families: what stays of a failed collector once its gauges
+    /// are too old (the pieces are shared, not copied).
+    pub fn counters_only(&self) -> Encoded {
+        Encoded {
+            families: self
+                .families
+                .iter()
+                .filter(|(_, (spec, _))| matches!(spec.kind, Kind::Counter | Kind::Histogram))
+                .map(|(name, f)| (*name, f.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// Encodes every family of `snapshot`.

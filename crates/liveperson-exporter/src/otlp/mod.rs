@@ -176,6 +176,8 @@ pub fn start(
         anyhow::anyhow!("otlp: {error}")
     })?;
     traffic.otlp_enabled();
+    // Exports read the snapshots themselves, not only their encoded pieces.
+    store.keep_snapshots(true);
     let encoder = Encoder::new(
         &all_specs(),
         cfg.temporality,
