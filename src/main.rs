@@ -11,6 +11,7 @@ use liveperson_exporter::clock::{SharedClock, SystemClock};
 use liveperson_exporter::config;
 
 mod demo;
+mod memory;
 
 #[derive(Parser)]
 #[command(
@@ -166,6 +167,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Run(ConfigArgs::default()));
     let clock: SharedClock = Arc::new(SystemClock);
+    if matches!(
+        command,
+        Command::Run(_) | Command::Demo(_) | Command::Simulate(_)
+    ) {
+        memory::return_freed_memory();
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
