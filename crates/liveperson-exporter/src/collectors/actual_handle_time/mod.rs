@@ -8,8 +8,8 @@
 //! read, so nothing that showed meanwhile falls out of it. After that a run reads what closed since the last run, and
 //! re-reads an earlier span only where LivePerson's own count (`pagination.count`, one small
 //! request) says segments showed late: it compares the count of the whole earlier window with
-//! the segments it has seen there and halves the spans that differ, down to 15 minutes or one
-//! page. The counting is exact whatever the lateness; what a run costs depends on how spread the
+//! the segments it has seen there and halves the spans that differ (one count per halving: the
+//! second half has what the first does not), down to 15 minutes or one page. The counting is exact whatever the lateness; what a run costs depends on how spread the
 //! late segments are (an offline pipeline that publishes hour by hour makes it a handful of
 //! requests). Pages after a span's first are asked a few at a time.
 //!
@@ -160,6 +160,20 @@ fn id_hash(id: &str) -> u64 {
     h.finish()
 }
 
+/// Where `span` is halved: the end of the quarter hour nearest its middle, so that the spans
+/// read whole are the clock's quarter hours, as an hourly pipeline publishes them (a span that
+/// straddled a published hour and an old one would be read for both); the plain middle when no
+/// quarter hour ends inside.
+fn split_point((from, to): Span) -> EpochMs {
+    let middle = from + (to - from) / 2;
+    let aligned = (middle + NARROWEST_MS / 2).div_euclid(NARROWEST_MS) * NARROWEST_MS - 1;
+    if (from..to).contains(&aligned) {
+        aligned
+    } else {
+        middle
+    }
+}
+
 impl ActualHandleTime {
     /// The agent-segments call for `span`, `limit` rows from `offset`.
     fn call(account: &str, (from, to): Span, limit: u64, offset: u64) -> Call {
@@ -221,7 +235,10 @@ impl ActualHandleTime {
     }
 
     /// The spans of `verified` whose count LivePerson changed since they were read, found by
-    /// comparing counts and halving the spans that differ.
+    /// comparing counts and halving the spans that differ. Halving asks for the first half's
+    /// count only: the second half's is what remains of the whole's. (A segment that shows
+    /// between the two requests can make that remainder look unchanged; the next run's count of
+    /// the window finds it.)
     async fn changed(
         &self,
         ctx: &CollectCtx,
@@ -229,25 +246,30 @@ impl ActualHandleTime {
         verified: Span,
     ) -> Result<Vec<Span>, CollectError> {
         let mut changed = Vec::new();
-        let mut todo = vec![verified];
-        while let Some((from, to)) = todo.pop() {
+        // Spans to check, with LivePerson's count when it is already known.
+        let mut todo = vec![(verified, None)];
+        while let Some(((from, to), count)) = todo.pop() {
             let known = self.known((from, to));
-            if known == 0 {
+            if known == 0 && count.is_none() {
                 // Nothing seen here: reading costs what counting would.
                 changed.push((from, to));
                 continue;
             }
-            let now = Self::count(ctx, account, (from, to)).await?;
+            let now = match count {
+                Some(n) => n,
+                None => Self::count(ctx, account, (from, to)).await?,
+            };
             if now == known {
                 continue;
             }
             if to - from <= NARROWEST_MS || now <= PAGE {
                 changed.push((from, to));
-            } else {
-                let mid = from + (to - from) / 2;
-                todo.push((mid + 1, to));
-                todo.push((from, mid));
+                continue;
             }
+            let mid = split_point((from, to));
+            let first = Self::count(ctx, account, (from, mid)).await?;
+            todo.push(((mid + 1, to), Some(now.saturating_sub(first))));
+            todo.push(((from, mid), Some(first)));
         }
         Ok(changed)
     }
@@ -350,5 +372,26 @@ impl super::machinery::Collector for ActualHandleTime {
         ctx: &'a CollectCtx,
     ) -> futures_util::future::BoxFuture<'a, Result<Arc<Snapshot>, CollectError>> {
         futures_util::FutureExt::boxed(self.run(ctx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_halved_at_the_end_of_a_quarter_hour() {
+        const Q: i64 = NARROWEST_MS;
+        // A day from 10:07 splits where a quarter hour ends near its middle.
+        let from = 10 * 4 * Q + 7 * 60_000;
+        let to = from + 96 * Q;
+        let mid = split_point((from, to));
+        assert_eq!((mid + 1) % Q, 0);
+        assert!((mid - (from + to) / 2).abs() <= Q / 2);
+        // Halving an aligned hour gives aligned halves, down to whole quarter hours.
+        assert_eq!(split_point((4 * Q, 8 * Q - 1)), 6 * Q - 1);
+        assert_eq!(split_point((4 * Q, 6 * Q - 1)), 5 * Q - 1);
+        // No quarter hour ends inside: the plain middle.
+        assert_eq!(split_point((Q + 10, Q + 20)), Q + 15);
     }
 }
