@@ -233,7 +233,7 @@ impl Store {
                 Ok(snap) => {
                     slot.stats.last_ok = Some(true);
                     slot.stats.last_success_ms = Some(self.shared.clock.now_ms());
-                    slot.series = (snap.series(), snap.counters_only().series());
+                    slot.series = (snap.series(), snap.counter_series());
                     slot.snapshot = Some(snap.clone());
                     slot.changed = true;
                 }

@@ -44,6 +44,18 @@ pub struct Family {
     pub histograms: Vec<HistogramSample>,
 }
 
+impl Family {
+    /// Number of samples (a histogram series has one per bucket, its sum and its count).
+    fn series(&self) -> usize {
+        self.samples.len()
+            + self
+                .histograms
+                .iter()
+                .map(|h| h.buckets.len() + 2)
+                .sum::<usize>()
+    }
+}
+
 /// The immutable output of one collection: families keyed by base name.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Snapshot {
@@ -54,15 +66,17 @@ pub struct Snapshot {
 impl Snapshot {
     /// Number of samples (series).
     pub fn series(&self) -> usize {
+        self.families.values().map(Family::series).sum()
+    }
+
+    /// Number of samples of counters and histograms: the series of [`Snapshot::counters_only`],
+    /// counted without building it.
+    pub fn counter_series(&self) -> usize {
+        use super::catalogue::Kind;
         self.families
             .values()
-            .map(|f| {
-                f.samples.len()
-                    + f.histograms
-                        .iter()
-                        .map(|h| h.buckets.len() + 2)
-                        .sum::<usize>()
-            })
+            .filter(|f| matches!(f.spec.kind, Kind::Counter | Kind::Histogram))
+            .map(Family::series)
             .sum()
     }
 
