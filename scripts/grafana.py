@@ -334,7 +334,7 @@ def overview():
             "Waiting for an agent",
             "Open conversations not yet assigned to an agent, over the selected accounts "
             "(Key Messaging Metrics, account level).",
-            [q(f'sum(liveperson_account_conversations{{{A}, state="unassigned"}})', "waiting")],
+            [q(f'sum(liveperson_account_unassigned_conversations{{{A}}})', "waiting")],
             "short",
             links=link_to(QUEUES, "Queues and skills"),
         ),
@@ -395,7 +395,7 @@ def overview():
             "Unassigned open conversations per selected skill, stacked.",
             [
                 q(
-                    f'sum by (skill_id) (liveperson_skill_conversations{{{AS}, state="unassigned"}})',
+                    f'sum by (skill_id) (liveperson_skill_unassigned_conversations{{{AS}}})',
                     "skill {{skill_id}}",
                 )
             ],
@@ -498,12 +498,12 @@ def queues():
                 (None, f"max by (account_id, skill_id, name) (liveperson_skill_info{{{AS}}})", None),
                 (
                     "Waiting",
-                    f'sum by (account_id, skill_id) (liveperson_skill_conversations{{{AS}, state="unassigned"}})',
+                    f'sum by (account_id, skill_id) (liveperson_skill_unassigned_conversations{{{AS}}})',
                     "short",
                 ),
                 (
                     "Actionable",
-                    f'sum by (account_id, skill_id) (liveperson_skill_queue_conversations{{{AS}, kind="actionable"}})',
+                    f'sum by (account_id, skill_id) (liveperson_skill_queue_health_actionable_conversations{{{AS}}})',
                     "short",
                 ),
                 (
@@ -536,21 +536,33 @@ def queues():
             "(actionable), per skill (messaging queue health).",
             [
                 q(
-                    f'sum by (skill_id, kind) (liveperson_skill_queue_conversations{{{AS}, kind=~"all|actionable"}})',
-                    "skill {{skill_id}} {{kind}}",
-                )
+                    f"sum by (skill_id) (liveperson_skill_queue_health_unassigned_conversations{{{AS}}})",
+                    "skill {{skill_id}} unassigned",
+                ),
+                q(
+                    f"sum by (skill_id) (liveperson_skill_queue_health_actionable_conversations{{{AS}}})",
+                    "skill {{skill_id}} actionable",
+                ),
             ],
             "short",
         ),
         timeseries(
             "Wait for assignment: avg, p50, p90, max",
-            "Wait of unassigned conversations opened in the last 24 hours, by statistic; the "
+            "Wait for assignment of unassigned conversations opened in the last 24 hours (messaging queue health); the "
             "highest value among the selected skills (pick one skill to see its own).",
             [
                 q(
-                    f'max by (stat) (liveperson_skill_queue_wait_for_assignment_seconds{{{AS}, stat=~"avg_new|p50|p90|max"}})',
-                    "{{stat}}",
-                )
+                    f"max(liveperson_skill_queue_health_avg_wait_for_assignment_new_seconds{{{AS}}})",
+                    "avg (new)",
+                ),
+                q(
+                    f"max by (percentile) (liveperson_skill_queue_health_wait_for_assignment_seconds{{{AS}}})",
+                    "p{{percentile}}",
+                ),
+                q(
+                    f"max(liveperson_skill_queue_health_max_wait_for_assignment_seconds{{{AS}}})",
+                    "max",
+                ),
             ],
             "s",
         ),
@@ -709,7 +721,7 @@ def agents():
             for what, metric in [
                 ("Logins", "logins_total"),
                 ("Logouts", "logouts_total"),
-                ("State changes", "state_changes_total"),
+                ("Status changes", "status_changes_total"),
             ]
         ],
         stat(
@@ -720,20 +732,20 @@ def agents():
             w=4,
             graph=False,
         ),
-        row("Time in state"),
+        row("Time in status"),
         timeseries(
-            "Agents by state (time in state)",
-            "Seconds spent in each state per second: the average number of agents in that state "
-            "(online, occupied, away), from replayed status changes.",
-            [q(activity("state_seconds_total", "$__rate_interval", "state"), "{{state}}")],
+            "Agents by status (time in status)",
+            "Seconds spent in each status per second: the average number of agents in that status "
+            "(online, back_soon, away), from replayed status changes.",
+            [q(activity("status_seconds_total", "$__rate_interval", "status"), "{{status}}")],
             "short",
             w=16,
             stack=True,
         ),
         piechart(
-            "Share of time in state",
-            "Time in each state over the dashboard's time range.",
-            [q(activity("state_seconds_total", "$__range", "state", per="increase"), "{{state}}", instant=True)],
+            "Share of time in status",
+            "Time in each status over the dashboard's time range.",
+            [q(activity("status_seconds_total", "$__range", "status", per="increase"), "{{status}}", instant=True)],
             "s",
         ),
         timeseries(
@@ -741,8 +753,8 @@ def agents():
             "Average number of agents away, by away reason id (as configured in LivePerson).",
             [
                 q(
-                    activity("state_seconds_total", "$__rate_interval", "reason", ', state="away"'),
-                    "reason {{reason}}",
+                    activity("status_seconds_total", "$__rate_interval", "status_reason_id", ', status="away"'),
+                    "reason {{status_reason_id}}",
                 )
             ],
             "short",
@@ -776,7 +788,7 @@ def agents():
                 ("Load", f"max by (account_id, agent_id) (liveperson_agent_load_ratio{{{A}}})", "percentunit"),
                 (
                     "Assigned",
-                    f'sum by (account_id, agent_id) (liveperson_agent_conversations{{{A}, state="assigned"}})',
+                    f"sum by (account_id, agent_id) (liveperson_agent_assigned_conversations{{{A}}})",
                     "short",
                 ),
             ],
@@ -812,16 +824,16 @@ def handle_time():
             "Average handle time and handled conversations per skill over the dashboard's time "
             "range, IFT and EHT side by side.",
             [
-                ("AHT (IFT)", aht("account_id, skill_id", "$__range").replace("}[", ', handle_time_model="IFT"}['), "s"),
-                ("AHT (EHT)", aht("account_id, skill_id", "$__range").replace("}[", ', handle_time_model="EHT"}['), "s"),
+                ("AHT (IFT)", aht("account_id, skill_id", "$__range").replace("}[", ', handle_time_model="ift"}['), "s"),
+                ("AHT (EHT)", aht("account_id, skill_id", "$__range").replace("}[", ', handle_time_model="eht"}['), "s"),
                 (
                     "Handled (IFT)",
-                    f'sum by (account_id, skill_id) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}, handle_time_model="IFT"}}[$__range]))',
+                    f'sum by (account_id, skill_id) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}, handle_time_model="ift"}}[$__range]))',
                     "short",
                 ),
                 (
                     "Handled (EHT)",
-                    f'sum by (account_id, skill_id) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}, handle_time_model="EHT"}}[$__range]))',
+                    f'sum by (account_id, skill_id) (increase(liveperson_skill_wfm_handled_conversations_total{{{AS}, handle_time_model="eht"}}[$__range]))',
                     "short",
                 ),
             ],
@@ -1223,7 +1235,7 @@ DASHBOARD_SPECS = [
     (
         AGENTS,
         "LivePerson / Agents",
-        "Agent states over time (time in state, away reasons), logins, and each agent's current "
+        "Agent statuses over time (time in status, away reasons), logins, and each agent's current "
         "status when agent_view is on.",
         agents,
     ),

@@ -68,7 +68,7 @@ push() { # protocol endpoint tag
   for want in \
     "ci.protocol: Str($3)" \
     "service.name: Str(liveperson-exporter)" \
-    "Name: liveperson.skill_queue_conversations" \
+    "Name: liveperson.skill_queue_health_unassigned_conversations" \
     "Name: liveperson.exporter.collector_up" \
     "Name: liveperson.skill_aht_segment_handle_time" \
     "DataType: Histogram" \

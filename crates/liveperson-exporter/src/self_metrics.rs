@@ -282,8 +282,9 @@ pub fn global_snapshot(
         b.add(&SHARD_ACCOUNT, &[account], Some(1.0))?;
     }
     if let Some(otlp) = otlp {
-        b.add(&OTLP_EXPORTS, &["success"], Some(otlp.succeeded as f64))?;
-        b.add(&OTLP_EXPORTS, &["failure"], Some(otlp.failed as f64))?;
+        let [success, failure] = crate::metrics::vocabulary::RESULTS;
+        b.add(&OTLP_EXPORTS, &[success], Some(otlp.succeeded as f64))?;
+        b.add(&OTLP_EXPORTS, &[failure], Some(otlp.failed as f64))?;
         b.add(
             &OTLP_LAST_SUCCESS,
             &[],

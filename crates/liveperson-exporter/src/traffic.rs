@@ -291,3 +291,15 @@ impl Traffic {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_dropped_connection_reason_is_in_the_vocabulary() {
+        for d in Dropped::ALL {
+            assert!(crate::metrics::vocabulary::DROP_REASONS.contains(&d.as_str()));
+        }
+    }
+}

@@ -65,21 +65,10 @@ fn every_metric_name_is_written_out_in_the_source() {
 
 #[test]
 fn the_readme_metrics_table_is_current() {
-    let path = format!("{}/README.md", crate::support::ROOT);
-    let readme = std::fs::read_to_string(&path).unwrap();
-    let table = render_markdown_table(&groups());
-    let (Some(b), Some(e)) = (readme.find(BEGIN), readme.find(END)) else {
-        panic!("README.md lacks the metrics-table markers");
-    };
-    let current = &readme[b + BEGIN.len()..e];
-    if current != table {
-        if std::env::var_os("UPDATE_README").is_some() {
-            let updated = format!("{}{BEGIN}{table}{}", &readme[..b], &readme[e..]);
-            std::fs::write(&path, updated).unwrap();
-        } else {
-            panic!(
-                "README.md's metrics table is stale: run UPDATE_README=1 cargo test -p liveperson-exporter catalogue"
-            );
-        }
-    }
+    crate::support::readme_section_is(
+        BEGIN,
+        END,
+        &render_markdown_table(&groups()),
+        "UPDATE_README=1 cargo test -p liveperson-exporter catalogue",
+    );
 }

@@ -27,3 +27,5 @@ mod recovery;
 mod sharding;
 /// The simulator with the demo configuration, one collector by hand.
 mod support;
+/// One label vocabulary across collectors, and the README's label table generated from it.
+mod vocabulary;

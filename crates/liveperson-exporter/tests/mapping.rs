@@ -35,10 +35,7 @@ fn kmm_documented_group_example() {
         k.extend(extra);
         snap.value(spec, &k)
     };
-    assert_eq!(
-        v(&kmm::agent_group::CONVERSATIONS, Some("assigned")),
-        Some(6.0)
-    );
+    assert_eq!(v(&kmm::agent_group::ASSIGNED, None), Some(6.0));
     assert_eq!(v(&kmm::agent_group::HUMAN_AGENT_LOAD, None), Some(1.18));
     assert_eq!(v(&kmm::agent_group::AVG_WAIT, None), Some(228.876654));
     assert_eq!(v(&kmm::agent_group::AVG_WAIT_FIRST, None), Some(798.118667));
@@ -69,31 +66,33 @@ fn queue_health_documented_example() {
     )
     .unwrap();
     let snap = b.build();
+    // The documented total is its own metric: the example's 34 is more than its 10 actionable
+    // and 14 not actionable.
+    assert_eq!(snap.value(&qh::skill::UNASSIGNED, &["1", "12"]), Some(34.0));
+    assert_eq!(snap.value(&qh::skill::ACTIONABLE, &["1", "12"]), Some(10.0));
     assert_eq!(
-        snap.value(&qh::skill::UNASSIGNED, &["1", "12", "all"]),
-        Some(34.0)
+        snap.value(&qh::skill::NOT_ACTIONABLE, &["1", "12"]),
+        Some(14.0)
     );
     assert_eq!(
-        snap.value(&qh::skill::UNASSIGNED, &["1", "12", "actionable"]),
-        Some(10.0)
+        snap.value(&qh::skill::ACTIONABLE_DURING_TRANSFER, &["1", "12"]),
+        Some(6.0)
     );
     assert_eq!(
-        snap.value(&qh::skill::WAIT, &["1", "12", "avg_new"]),
+        snap.value(&qh::skill::FIRST_TIME_CONSUMER, &["1", "12"]),
+        Some(4.0)
+    );
+    assert_eq!(
+        snap.value(&qh::skill::AVG_WAIT_NEW, &["1", "12"]),
         Some(0.159)
     );
-    assert_eq!(
-        snap.value(&qh::skill::WAIT, &["1", "13", "max"]),
-        Some(0.37)
-    );
+    assert_eq!(snap.value(&qh::skill::MAX_WAIT, &["1", "13"]), Some(0.37));
     assert_eq!(
         snap.value(&qh::skill::OVERDUE, &["1", "12", "assigned"]),
         Some(2.0)
     );
-    assert_eq!(
-        snap.value(&qh::account::UNASSIGNED, &["1", "all"]),
-        Some(36.0)
-    );
-    assert_eq!(snap.value(&qh::account::WAIT, &["1", "p90"]), Some(0.224));
+    assert_eq!(snap.value(&qh::account::UNASSIGNED, &["1"]), Some(36.0));
+    assert_eq!(snap.value(&qh::account::WAIT, &["1", "90"]), Some(0.224));
     // 2 skills and the account, 14 values each.
     assert_eq!(snap.series(), 3 * 14);
 }

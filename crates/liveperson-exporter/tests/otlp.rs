@@ -505,10 +505,10 @@ async fn more_than_2000_skills_lose_no_series_to_overflow() {
     s.flush().await;
     let prom = parse_text(&s.metrics_text(generation).await);
     let (otlp, _) = samples_from_otlp(&s.received.requests.lock());
-    // A metric with series per skill (unassigned conversations by kind).
+    // A metric with a series per skill.
     let per_skill = |m: &BTreeMap<Key, f64>| {
         m.keys()
-            .filter(|k| k.0 == "liveperson_skill_queue_conversations")
+            .filter(|k| k.0 == "liveperson_skill_queue_health_unassigned_conversations")
             .count()
     };
     assert!(
@@ -540,7 +540,7 @@ async fn series_beyond_the_cardinality_limit_are_counted() {
     let prom = parse_text(&s.metrics_text(generation).await);
     let series = prom
         .keys()
-        .filter(|k| k.0 == "liveperson_skill_queue_conversations")
+        .filter(|k| k.0 == "liveperson_skill_queue_health_overdue_conversations")
         .count();
     assert!(series > 10);
     // The next publication reports what the last collection had to merge.
@@ -551,7 +551,7 @@ async fn series_beyond_the_cardinality_limit_are_counted() {
         "liveperson_exporter_otlp_series_over_limit".into(),
         vec![(
             "metric".into(),
-            "liveperson.skill_queue_conversations".into(),
+            "liveperson.skill_queue_health_overdue_conversations".into(),
         )],
     )];
     assert_eq!(over, (series - 10) as f64);
@@ -564,7 +564,7 @@ async fn series_beyond_the_cardinality_limit_are_counted() {
         .iter()
         .flat_map(|r| &r.scope_metrics)
         .flat_map(|s| &s.metrics)
-        .filter(|m| m.name == "liveperson.skill_queue_conversations")
+        .filter(|m| m.name == "liveperson.skill_queue_health_overdue_conversations")
         .any(|m| format!("{m:?}").contains("otel.metric.overflow"));
     assert!(marked, "the SDK marks what it merged");
     s.exporter.stop().await;
@@ -714,7 +714,7 @@ async fn a_push_only_sidecar_serves_health_but_not_metrics() {
     let (otlp, _) = samples_from_otlp(&s.received.requests.lock());
     assert!(
         otlp.keys()
-            .any(|k| k.0 == "liveperson_skill_queue_conversations")
+            .any(|k| k.0 == "liveperson_skill_queue_health_unassigned_conversations")
     );
     s.exporter.stop().await;
 }

@@ -211,7 +211,7 @@ proptest! {
             if let Ok(page) = serde_json::from_value::<im_model::Page>(spoil(&skill, &c))
                 && im_map::invalid_metric(&page.intervals).is_none()
             {
-                totals.add("1", Grouping::Skill, ("IFT", true), (i64::MIN, i64::MAX), &page.intervals);
+                totals.add("1", Grouping::Skill, ("ift", true), (i64::MIN, i64::MAX), &page.intervals);
             }
             let mut s = builder(liveperson_exporter::collectors::interval_metrics::specs::ALL);
             totals.emit(&mut s).unwrap();

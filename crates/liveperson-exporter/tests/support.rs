@@ -133,3 +133,22 @@ pub fn counter_went_back(
         (!is.is_some_and(|is| is >= was)).then(|| format!("{key:?} went from {was} to {is:?}"))
     })
 }
+
+/// Holds the README's text between `begin` and `end` to `generated`: rewrites it when
+/// `UPDATE_README` is set, and fails naming `command` (which regenerates it) when it differs.
+pub fn readme_section_is(begin: &str, end: &str, generated: &str, command: &str) {
+    let path = format!("{ROOT}/README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (Some(b), Some(e)) = (readme.find(begin), readme.find(end)) else {
+        panic!("README.md lacks the markers {begin:?} and {end:?}");
+    };
+    if &readme[b + begin.len()..e] == generated {
+        return;
+    }
+    if std::env::var_os("UPDATE_README").is_some() {
+        let updated = format!("{}{begin}{generated}{}", &readme[..b], &readme[e..]);
+        std::fs::write(&path, updated).unwrap();
+    } else {
+        panic!("README.md is stale between {begin:?} and {end:?}: run {command}");
+    }
+}

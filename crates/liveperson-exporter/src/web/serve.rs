@@ -502,3 +502,15 @@ fn handler(path: &str) -> &'static str {
         _ => "other",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_handler_label_is_in_the_vocabulary() {
+        for path in ["/metrics", "/healthz", "/readyz", "/", "/-/reload", "/x"] {
+            assert!(crate::metrics::vocabulary::HANDLERS.contains(&handler(path)));
+        }
+    }
+}

@@ -96,7 +96,7 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
     // The truth: every segment that closed since the start and is visible now.
     let e = s.engine(&acct);
     let now = s.now();
-    let mut want: BTreeMap<(String, &str), (u64, i64)> = BTreeMap::new();
+    let mut want: BTreeMap<(String, String), (u64, i64)> = BTreeMap::new();
     let mut in_window = 0;
     for r in e
         .records
@@ -107,7 +107,7 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
         let w = want
             .entry((
                 e.world.skills[r.skill as usize].id.to_string(),
-                r.end_reason.as_str(),
+                snake_case(r.end_reason.as_str()),
             ))
             .or_default();
         w.0 += 1;
@@ -119,7 +119,7 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
     let total: u64 = want.values().map(|w| w.0).sum();
     assert!(total > 1000, "{total} segments over three days");
     for ((skill, reason), (n, ms)) in &want {
-        let key = [acct.as_str(), skill.as_str(), reason];
+        let key = [acct.as_str(), skill.as_str(), reason.as_str()];
         let h = snap
             .histogram(&aht::HANDLE_TIME, &key)
             .unwrap_or_else(|| panic!("{key:?}"));
@@ -149,4 +149,17 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
         "{lateness:?}: ids kept (max per day) {days:?}; segments counted: {total}; requests: {}",
         s.shared.accounting.total(Api::AgentSegments)
     );
+}
+
+/// LivePerson's camelCase `endReason` as the `end_reason` label spells it (`closedByAgent` is
+/// `closed_by_agent`).
+fn snake_case(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }

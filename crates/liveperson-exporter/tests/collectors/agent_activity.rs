@@ -90,7 +90,7 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
         for (k, ms) in &truth.ms {
             let key = match k {
                 StateKey::Online => ("online", String::new()),
-                StateKey::BackSoon => ("occupied", String::new()),
+                StateKey::BackSoon => ("back_soon", String::new()),
                 StateKey::Away(r) => ("away", r.map(|x| x.to_string()).unwrap_or_default()),
             };
             want.insert(key, *ms);

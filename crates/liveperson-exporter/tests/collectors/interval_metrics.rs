@@ -162,19 +162,19 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
                 x
             };
             assert!(
-                close(snap.value(level.handle_time, &with("IFT")), w[0]),
+                close(snap.value(level.handle_time, &with("ift")), w[0]),
                 "{grouping} {key:?} IFT"
             );
             assert!(
-                close(snap.value(level.handle_time, &with("EHT")), w[1]),
+                close(snap.value(level.handle_time, &with("eht")), w[1]),
                 "{grouping} {key:?} EHT"
             );
             assert!(
-                close(snap.value(level.handled, &with("IFT")), w[2]),
+                close(snap.value(level.handled, &with("ift")), w[2]),
                 "{grouping} {key:?} handled IFT"
             );
             assert!(
-                close(snap.value(level.handled, &with("EHT")), w[3]),
+                close(snap.value(level.handled, &with("eht")), w[3]),
                 "{grouping} {key:?} handled EHT"
             );
             assert!(

@@ -52,15 +52,16 @@ async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
             v
         };
         let checks = [
-            (level.conversations, with("assigned"), count(c.assigned)),
-            (level.conversations, with("unassigned"), count(c.unassigned)),
-            (level.conversations, with("active"), count(c.active)),
-            (level.conversations, with("open"), count(c.open)),
+            (level.assigned, k.clone(), count(c.assigned)),
+            (level.unassigned, k.clone(), count(c.unassigned)),
+            (level.active, k.clone(), count(c.active)),
+            (level.open, k.clone(), count(c.open)),
             (level.overdue, with("in_queue"), count(c.overdue_in_queue)),
             (level.overdue, with("assigned"), count(c.overdue_assigned)),
             (level.agent_load, k.clone(), c.agent_load),
             (level.human_agent_load, k.clone(), c.human_agent_load),
             (level.human_online_load, k.clone(), c.human_online_load),
+            (level.human_away_load, k.clone(), c.human_away_load),
             (level.agents, with("online"), count(c.online_agents)),
             (level.agents, with("away"), count(c.away_agents)),
             (level.agents, with("back_soon"), count(c.back_soon_agents)),
@@ -106,7 +107,7 @@ async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
             checked += want.is_some() as usize;
         }
     }
-    let possible = levels.len() * 19;
+    let possible = levels.len() * 20;
     assert!(
         checked * 10 > possible * 9,
         "most values have data: {checked} of {possible}"
@@ -134,7 +135,7 @@ async fn kmm_pages_through_more_than_fifty_skills() {
     let cfg = exporter_config(&s);
     let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
     let snap = c.run().await;
-    let skills: std::collections::BTreeSet<&str> = snap.families[kmm::skill::CONVERSATIONS.name]
+    let skills: std::collections::BTreeSet<&str> = snap.families[kmm::skill::OPEN.name]
         .samples
         .iter()
         .map(|x| x.labels[1].as_str())
@@ -315,10 +316,7 @@ async fn agent_view_matches_the_truth(seed: u64, agents: u32, groups: u32) -> (u
             );
         }
         let busy = d.convs.len() as f64;
-        assert_eq!(
-            snap.value(&kmm::AGENT_CONVERSATIONS, &[&acct, &id, "assigned"]),
-            Some(busy)
-        );
+        assert_eq!(snap.value(&kmm::AGENT_ASSIGNED, &[&acct, &id]), Some(busy));
         assert_eq!(
             snap.value(&kmm::AGENT_LOAD, &[&acct, &id]),
             Some(busy / a.max_slots as f64),

@@ -38,27 +38,42 @@ async fn queue_health_gauges_equal_the_ground_truth() {
         // The API sends whole milliseconds.
         let ms = |v: Option<f64>| v.map(|x| x.round() / 1000.0);
         let checks = [
-            (level.unassigned, with("all"), count(h.unassigned)),
-            (level.unassigned, with("actionable"), count(h.actionable)),
+            (level.unassigned, k.clone(), count(h.unassigned)),
+            (level.actionable, k.clone(), count(h.actionable)),
+            (level.not_actionable, k.clone(), count(h.not_actionable)),
             (
-                level.unassigned,
-                with("not_actionable"),
-                count(h.not_actionable),
+                level.actionable_during_transfer,
+                k.clone(),
+                count(h.actionable_during_transfer),
             ),
             (
-                level.unassigned,
-                with("first_time_consumer"),
+                level.not_actionable_during_transfer,
+                k.clone(),
+                count(h.not_actionable_during_transfer),
+            ),
+            (
+                level.actionable_consumer_last_message,
+                k.clone(),
+                count(h.actionable_consumer_last),
+            ),
+            (
+                level.first_time_consumer,
+                k.clone(),
                 count(h.first_time_consumer),
             ),
-            (level.wait, with("avg_new"), ms(h.avg_wait_new_ms)),
+            (level.avg_wait_new, k.clone(), ms(h.avg_wait_new_ms)),
             (
-                level.wait,
-                with("avg_after_transfer"),
+                level.avg_wait_after_transfer,
+                k.clone(),
                 ms(h.avg_wait_after_transfer_ms),
             ),
-            (level.wait, with("max"), ms(h.max_wait_ms.map(|v| v as f64))),
-            (level.wait, with("p50"), ms(h.wait_p50_ms.map(|v| v as f64))),
-            (level.wait, with("p90"), ms(h.wait_p90_ms.map(|v| v as f64))),
+            (
+                level.max_wait,
+                k.clone(),
+                ms(h.max_wait_ms.map(|v| v as f64)),
+            ),
+            (level.wait, with("50"), ms(h.wait_p50_ms.map(|v| v as f64))),
+            (level.wait, with("90"), ms(h.wait_p90_ms.map(|v| v as f64))),
             (level.overdue, with("in_queue"), count(h.overdue_in_queue)),
             (level.overdue, with("assigned"), count(h.overdue_assigned)),
         ];

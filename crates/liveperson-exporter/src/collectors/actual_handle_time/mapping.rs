@@ -18,7 +18,22 @@ struct Hist {
 #[derive(Debug, Clone)]
 pub struct Histograms {
     bounds: Vec<f64>,
-    series: BTreeMap<(String, String), Hist>,
+    series: BTreeMap<(String, &'static str), Hist>,
+}
+
+/// The `end_reason` label of a segment's `endReason`: LivePerson's documented values in
+/// snake_case (one label vocabulary), and `other` for none or any value it does not document, so
+/// an unknown value cannot grow the series.
+pub fn end_reason_label(end_reason: Option<&str>) -> &'static str {
+    match end_reason {
+        Some("closedByConsumer") => "closed_by_consumer",
+        Some("closedByAgent") => "closed_by_agent",
+        Some("closedBySystem") => "closed_by_system",
+        Some("agentTransfer") => "agent_transfer",
+        Some("skillTransfer") => "skill_transfer",
+        Some("backToQueue") => "back_to_queue",
+        _ => "other",
+    }
 }
 
 /// A segment's handle time in seconds; `None` when it is absent, null, negative or not finite,
@@ -44,10 +59,10 @@ impl Histograms {
     }
 
     /// Counts one segment with a valid handle time (see [`handle_seconds`]), under its skill and
-    /// end reason (`other` when it has none).
+    /// end reason ([`end_reason_label`]).
     pub fn observe(&mut self, seg: &Segment, seconds: f64) {
         let skill = id_text(&seg.skill);
-        let reason = seg.end_reason.clone().unwrap_or_else(|| "other".into());
+        let reason = end_reason_label(seg.end_reason.as_deref());
         let n = self.bounds.len();
         let h = self.series.entry((skill, reason)).or_insert_with(|| Hist {
             counts: vec![0; n + 1],

@@ -5,7 +5,8 @@
 //! and need not be in order); a record at or before the agent's last replayed one is skipped (a
 //! window boundary the server includes on both sides). Each agent's open state is carried between
 //! calls and accrues time when the next record closes it or [`Replay::accrue_all`] moves it to a
-//! window's end. States: online, occupied (back soon) and away, away broken down by reason id; a
+//! window's end. Statuses: online, back_soon (LivePerson's "occupied") and away, away broken down by
+//! status reason id; a
 //! reason of 0, -1, null or "" is no reason.
 
 use std::collections::{BTreeMap, HashMap};
@@ -164,7 +165,8 @@ impl Replay {
                     self.bump(&who, Counter::StateChanges, "", "", 1);
                     let state = match r.sub_type {
                         Some(2) => Some(("online", String::new())),
-                        Some(3) => Some(("occupied", String::new())),
+                        // LivePerson's "occupied" is KMM's BACK_SOON ("Back in 5"): one status vocabulary.
+                        Some(3) => Some(("back_soon", String::new())),
                         Some(4) => Some(("away", reason(&r.reason).unwrap_or_default())),
                         _ => None,
                     };

@@ -1,5 +1,5 @@
 //! `agent_activity`: agent status changes (`status-changes?v=2`, CSDS `agentActivityDomain`)
-//! replayed into counters of time in each state, logins, logouts and state changes.
+//! replayed into counters of time in each status, logins, logouts and status changes.
 //!
 //! Records show up to about an hour after they happen. The collector therefore counts only up to
 //! a settle horizon (`now - settle`, default 1 hour): each run reads the records of
@@ -17,8 +17,8 @@
 //! -1 on the first two records of every session, so (agent, session, sequence) repeats.
 //!
 //! An agent's time is counted from its first record after the exporter starts (what state it was
-//! in before is unknown). States: online, occupied (back soon) and away, away broken down by
-//! reason id; a reason of 0, -1, null or "" is no reason. Series are per agent, or per agent group
+//! in before is unknown). Statuses: online, back_soon (LivePerson's "occupied", its "Back in 5") and
+//! away, away broken down by status reason id; a reason of 0, -1, null or "" is no reason. Series are per agent, or per agent group
 //! with `by: agent_group`; names only through the opt-in `liveperson_agent_info`.
 
 use std::sync::Arc;
@@ -45,7 +45,7 @@ use specs::{ALL, COUNTED_UNTIL, DROPPED};
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
     name: "agent_activity",
-    about: "Agent activity: time in each state (by away reason), logins, logouts and state changes per agent or agent group, replayed from status changes",
+    about: "Agent activity: time in each status (by away reason), logins, logouts and status changes per agent or agent group, replayed from status changes",
     metrics: ALL,
     needs_oauth1: false,
     build,

@@ -1,4 +1,4 @@
-//! The agent activity catalogue: time in state, logins, logouts and state changes per agent or per
+//! The agent activity catalogue: time in status, logins, logouts and status changes per agent or per
 //! agent group (each level its own names), the opt-in agent names, and the replay's watermark.
 
 use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
@@ -16,13 +16,13 @@ macro_rules! level_specs {
             pub static STATE_SECONDS: MetricSpec = MetricSpec {
                 name: $state_seconds,
                 help: concat!(
-                    "Time spent in each state (online, occupied, away; away by reason id) per ",
+                    "Time spent in each status (online, back_soon, away; away by status_reason_id) per ",
                     $what,
                     ", up to the settle horizon"
                 ),
                 unit: Some(Unit::Seconds),
                 kind: Kind::Counter,
-                labels: &["account_id", $label, "state", "reason"],
+                labels: &["account_id", $label, "status", "status_reason_id"],
             };
             pub static LOGINS: MetricSpec = MetricSpec {
                 name: $logins,
@@ -40,7 +40,7 @@ macro_rules! level_specs {
             };
             pub static STATE_CHANGES: MetricSpec = MetricSpec {
                 name: $state_changes,
-                help: concat!("State changes per ", $what),
+                help: concat!("Status changes per ", $what),
                 unit: None,
                 kind: Kind::Counter,
                 labels: &["account_id", $label],
@@ -50,16 +50,16 @@ macro_rules! level_specs {
 }
 
 level_specs!(agent, "agent", "agent_id", {
-    state_seconds: "liveperson_agent_activity_state_seconds_total",
+    state_seconds: "liveperson_agent_activity_status_seconds_total",
     logins: "liveperson_agent_activity_logins_total",
     logouts: "liveperson_agent_activity_logouts_total",
-    state_changes: "liveperson_agent_activity_state_changes_total",
+    state_changes: "liveperson_agent_activity_status_changes_total",
 });
 level_specs!(agent_group, "agent group", "agent_group_id", {
-    state_seconds: "liveperson_agent_group_activity_state_seconds_total",
+    state_seconds: "liveperson_agent_group_activity_status_seconds_total",
     logins: "liveperson_agent_group_activity_logins_total",
     logouts: "liveperson_agent_group_activity_logouts_total",
-    state_changes: "liveperson_agent_group_activity_state_changes_total",
+    state_changes: "liveperson_agent_group_activity_status_changes_total",
 });
 
 /// Opt-in agent names.

@@ -71,7 +71,8 @@ collector_settings! {
     }
 }
 
-/// A handle-time model, as the API and the `handle_time_model` label name it.
+/// A handle-time model: the API names it in capitals, the `handle_time_model` label in lower case
+/// (one label vocabulary: every value is snake_case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 enum HandleTimeModel {
     /// Interaction-focused time.
@@ -83,10 +84,19 @@ enum HandleTimeModel {
 }
 
 impl HandleTimeModel {
-    fn as_str(self) -> &'static str {
+    /// The API's name, as the `handleTimeModel` parameter takes it.
+    fn api_name(self) -> &'static str {
         match self {
             HandleTimeModel::Ift => "IFT",
             HandleTimeModel::Eht => "EHT",
+        }
+    }
+
+    /// The `handle_time_model` label value.
+    fn label(self) -> &'static str {
+        match self {
+            HandleTimeModel::Ift => "ift",
+            HandleTimeModel::Eht => "eht",
         }
     }
 }
@@ -95,13 +105,13 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
     let (s, schedule) = read_section::<Settings>(section, path, problems)?;
     let mut models = Vec::new();
     for (i, m) in s.models.iter().enumerate() {
-        if models.contains(&m.as_str()) {
+        if models.contains(m) {
             problems.add(
                 format!("{}[{i}]", join(path, "models")),
                 "IFT or EHT, once each",
             );
         } else {
-            models.push(m.as_str());
+            models.push(*m);
         }
     }
     if models.is_empty() {
@@ -149,7 +159,7 @@ struct GroupingState {
 }
 
 struct IntervalMetrics {
-    models: Vec<&'static str>,
+    models: Vec<HandleTimeModel>,
     groupings: Vec<GroupingState>,
     backfill_ms: i64,
     settle_ms: i64,
@@ -321,8 +331,11 @@ impl IntervalMetrics {
             let answers = 'window: loop {
                 let mut answers = Vec::new();
                 for (i, m) in self.models.iter().enumerate() {
-                    match self.fetch(ctx, account, g, (m, i == 0), (from, to)).await? {
-                        Fetched::Rows(rows) => answers.push((*m, i == 0, rows)),
+                    match self
+                        .fetch(ctx, account, g, (m.api_name(), i == 0), (from, to))
+                        .await?
+                    {
+                        Fetched::Rows(rows) => answers.push((m.label(), i == 0, rows)),
                         // Narrowing always shrinks the window, so this loop ends.
                         Fetched::NotDoneFrom(t) if t > from && floor_q(t) - QUARTER < to => {
                             to = floor_q(t) - QUARTER;
@@ -361,8 +374,14 @@ impl IntervalMetrics {
             // permission show at once instead of as a false `up 1`.
             let last = floor_q(now - self.settle_ms) - QUARTER;
             if let (Some(g), Some(m)) = (self.groupings.first(), self.models.first()) {
-                self.fetch(ctx, &account, g.grouping, (m, true), (last, last))
-                    .await?;
+                self.fetch(
+                    ctx,
+                    &account,
+                    g.grouping,
+                    (m.api_name(), true),
+                    (last, last),
+                )
+                .await?;
             }
             self.answered = true;
         }

@@ -26,13 +26,13 @@ pub fn current(
         k.push(extra);
         k
     };
-    for (state, name) in [
-        ("assigned", "assignedConversations"),
-        ("unassigned", "unassignedConversations"),
-        ("active", "activeConversations"),
-        ("open", "openConversations"),
+    for (spec, name) in [
+        (level.open, "openConversations"),
+        (level.assigned, "assignedConversations"),
+        (level.active, "activeConversations"),
+        (level.unassigned, "unassignedConversations"),
     ] {
-        b.add(level.conversations, &with(state), num(m, name))?;
+        b.add(spec, key, num(m, name))?;
     }
     for (state, name) in [
         ("in_queue", "overdueConversationsInQueue"),
@@ -43,6 +43,7 @@ pub fn current(
     b.add(level.agent_load, key, num(m, "agentLoad"))?;
     b.add(level.human_agent_load, key, num(m, "humanAgentLoad"))?;
     b.add(level.human_online_load, key, num(m, "humanOnlineLoad"))?;
+    b.add(level.human_away_load, key, num(m, "humanAwayLoad"))?;
     for (status, name) in [
         ("online", "onlineAgents"),
         ("away", "awayAgents"),
@@ -72,7 +73,7 @@ pub fn current(
 }
 
 /// The `closed_by` label values.
-pub const CLOSERS: [&str; 3] = ["agent", "consumer", "system"];
+pub const CLOSERS: [&str; 3] = crate::metrics::vocabulary::ACTORS;
 
 /// Closed conversations in one window, by closer (`agent`, `consumer`, `system`). A missing value
 /// counts as none; a value that is there but not a count (null, -1, text) is `Err` with its field,

@@ -35,6 +35,7 @@ use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
+use crate::metrics::vocabulary::STATUSES;
 use crate::service::Service;
 use model::{AgentRecord, AgentViewResponse, Group, Metrics, MetricsResponse};
 use specs::LevelMetrics;
@@ -500,7 +501,7 @@ fn add_agents(
     for r in records {
         let id = id_text(&r.agent_id);
         if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
-            for st in ["online", "away", "back_soon", "offline"] {
+            for st in STATUSES {
                 let v = (st == current) as u8 as f64;
                 b.add(&specs::AGENT_STATUS, &[account, &id, st], Some(v))?;
             }
@@ -510,12 +511,11 @@ fn add_agents(
             &[account, &id],
             r.load.as_ref().and_then(Reading::value),
         )?;
-        for (state, v) in [("assigned", &r.assigned), ("active", &r.active)] {
-            b.add(
-                &specs::AGENT_CONVERSATIONS,
-                &[account, &id, state],
-                v.as_ref().and_then(Reading::value),
-            )?;
+        for (spec, v) in [
+            (&specs::AGENT_ASSIGNED, &r.assigned),
+            (&specs::AGENT_ACTIVE, &r.active),
+        ] {
+            b.add(spec, &[account, &id], v.as_ref().and_then(Reading::value))?;
         }
     }
     Ok(())

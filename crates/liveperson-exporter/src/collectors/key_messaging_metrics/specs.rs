@@ -6,8 +6,14 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 /// The metrics of one level.
 #[derive(Debug)]
 pub struct LevelMetrics {
-    /// Conversations by state.
-    pub conversations: &'static MetricSpec,
+    /// Open conversations (assigned and unassigned).
+    pub open: &'static MetricSpec,
+    /// Conversations assigned to agents.
+    pub assigned: &'static MetricSpec,
+    /// Assigned conversations with recent activity (a subset of assigned).
+    pub active: &'static MetricSpec,
+    /// Conversations waiting in queue for an agent.
+    pub unassigned: &'static MetricSpec,
     /// Overdue conversations by where they wait.
     pub overdue: &'static MetricSpec,
     /// Load of all logged-in agents.
@@ -16,6 +22,8 @@ pub struct LevelMetrics {
     pub human_agent_load: &'static MetricSpec,
     /// Load of online humans.
     pub human_online_load: &'static MetricSpec,
+    /// Load of away humans.
+    pub human_away_load: &'static MetricSpec,
     /// Agents by status.
     pub agents: &'static MetricSpec,
     /// Free slots of online agents.
@@ -36,11 +44,15 @@ pub struct LevelMetrics {
 
 macro_rules! level {
     ($module:ident, $what:literal, [$($label:literal),*], {
-        conversations: $conversations:literal,
+        open: $open:literal,
+        assigned: $assigned:literal,
+        active: $active:literal,
+        unassigned: $unassigned:literal,
         overdue: $overdue:literal,
         agent_load: $agent_load:literal,
         human_agent_load: $human_agent_load:literal,
         human_online_load: $human_online_load:literal,
+        human_away_load: $human_away_load:literal,
         agents: $agents:literal,
         available_slots: $available_slots:literal,
         queue_wait: $queue_wait:literal,
@@ -53,22 +65,28 @@ macro_rules! level {
         #[allow(missing_docs)]
         pub mod $module {
             use super::*;
-            pub static CONVERSATIONS: MetricSpec = MetricSpec { name: $conversations, help: concat!("Open conversations by state (assigned, unassigned, active, open) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
+            pub static OPEN: MetricSpec = MetricSpec { name: $open, help: concat!("Open conversations (assigned and unassigned, started in the last 30 days) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static ASSIGNED: MetricSpec = MetricSpec { name: $assigned, help: concat!("Conversations assigned to an agent per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static ACTIVE: MetricSpec = MetricSpec { name: $active, help: concat!("Assigned conversations that are active (awaiting an agent reply or with recent messages), a subset of assigned, per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static UNASSIGNED: MetricSpec = MetricSpec { name: $unassigned, help: concat!("Conversations waiting in queue for an agent (KMM's view; queue health has the breakdown) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static OVERDUE: MetricSpec = MetricSpec { name: $overdue, help: concat!("Conversations waiting for an agent reply past the response SLA, in queue or assigned, per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "state"] };
             pub static AGENT_LOAD: MetricSpec = MetricSpec { name: $agent_load, help: concat!("Busy slots over slots of logged-in agents, bots included, per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static HUMAN_AGENT_LOAD: MetricSpec = MetricSpec { name: $human_agent_load, help: concat!("Busy slots over slots of logged-in human agents per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static HUMAN_ONLINE_LOAD: MetricSpec = MetricSpec { name: $human_online_load, help: concat!("Busy slots over slots of online human agents per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
+            pub static HUMAN_AWAY_LOAD: MetricSpec = MetricSpec { name: $human_away_load, help: concat!("Busy slots over slots of human agents who are away or back soon (conversations still assigned to them) per ", $what), unit: Some(Unit::Ratio), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static AGENTS: MetricSpec = MetricSpec { name: $agents, help: concat!("Logged-in agents by status (online, away, back_soon) per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label,)* "status"] };
             pub static AVAILABLE_SLOTS: MetricSpec = MetricSpec { name: $available_slots, help: concat!("Free conversation slots of online agents per ", $what), unit: None, kind: Kind::Gauge, labels: &["account_id", $($label),*] };
-            pub static QUEUE_WAIT: MetricSpec = MetricSpec { name: $queue_wait, help: concat!("Current wait of queued conversations at a percentile per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label,)* "percentile"] };
+            pub static QUEUE_WAIT: MetricSpec = MetricSpec { name: $queue_wait, help: concat!("Current wait of queued conversations at a percentile (50, 90) per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label,)* "percentile"] };
             pub static AVG_WAIT: MetricSpec = MetricSpec { name: $avg_wait, help: concat!("Average consumer wait for an agent response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static AVG_WAIT_FIRST: MetricSpec = MetricSpec { name: $avg_wait_first, help: concat!("Average wait from conversation start to the first agent response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static AVG_TTR: MetricSpec = MetricSpec { name: $avg_ttr, help: concat!("Average time from assignment to the agent's first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static AVG_TTFR_FIRST: MetricSpec = MetricSpec { name: $avg_ttfr_first, help: concat!("Average time from a conversation's first assignment to its first response over the trailing window per ", $what), unit: Some(Unit::Seconds), kind: Kind::Gauge, labels: &["account_id", $($label),*] };
             pub static CLOSED: MetricSpec = MetricSpec { name: $closed, help: concat!("Conversations closed, by closer (agent, consumer, system), per ", $what), unit: None, kind: Kind::Counter, labels: &["account_id", $($label,)* "closed_by"] };
             pub static LEVEL: LevelMetrics = LevelMetrics {
-                conversations: &CONVERSATIONS, overdue: &OVERDUE, agent_load: &AGENT_LOAD,
+                open: &OPEN, assigned: &ASSIGNED, active: &ACTIVE, unassigned: &UNASSIGNED,
+                overdue: &OVERDUE, agent_load: &AGENT_LOAD,
                 human_agent_load: &HUMAN_AGENT_LOAD, human_online_load: &HUMAN_ONLINE_LOAD,
+                human_away_load: &HUMAN_AWAY_LOAD,
                 agents: &AGENTS, available_slots: &AVAILABLE_SLOTS, queue_wait: &QUEUE_WAIT,
                 avg_wait: &AVG_WAIT, avg_wait_first_response: &AVG_WAIT_FIRST,
                 avg_time_to_response: &AVG_TTR,
@@ -79,11 +97,15 @@ macro_rules! level {
 }
 
 level!(skill, "skill", ["skill_id"], {
-    conversations: "liveperson_skill_conversations",
+    open: "liveperson_skill_open_conversations",
+    assigned: "liveperson_skill_assigned_conversations",
+    active: "liveperson_skill_active_conversations",
+    unassigned: "liveperson_skill_unassigned_conversations",
     overdue: "liveperson_skill_overdue_conversations",
     agent_load: "liveperson_skill_agent_load_ratio",
     human_agent_load: "liveperson_skill_human_agent_load_ratio",
     human_online_load: "liveperson_skill_human_online_load_ratio",
+    human_away_load: "liveperson_skill_human_away_load_ratio",
     agents: "liveperson_skill_agents",
     available_slots: "liveperson_skill_available_slots",
     queue_wait: "liveperson_skill_queue_wait_seconds",
@@ -94,11 +116,15 @@ level!(skill, "skill", ["skill_id"], {
     closed: "liveperson_skill_closed_conversations_total",
 });
 level!(agent_group, "agent group", ["agent_group_id"], {
-    conversations: "liveperson_agent_group_conversations",
+    open: "liveperson_agent_group_open_conversations",
+    assigned: "liveperson_agent_group_assigned_conversations",
+    active: "liveperson_agent_group_active_conversations",
+    unassigned: "liveperson_agent_group_unassigned_conversations",
     overdue: "liveperson_agent_group_overdue_conversations",
     agent_load: "liveperson_agent_group_agent_load_ratio",
     human_agent_load: "liveperson_agent_group_human_agent_load_ratio",
     human_online_load: "liveperson_agent_group_human_online_load_ratio",
+    human_away_load: "liveperson_agent_group_human_away_load_ratio",
     agents: "liveperson_agent_group_agents",
     available_slots: "liveperson_agent_group_available_slots",
     queue_wait: "liveperson_agent_group_queue_wait_seconds",
@@ -109,11 +135,15 @@ level!(agent_group, "agent group", ["agent_group_id"], {
     closed: "liveperson_agent_group_closed_conversations_total",
 });
 level!(account, "account", [], {
-    conversations: "liveperson_account_conversations",
+    open: "liveperson_account_open_conversations",
+    assigned: "liveperson_account_assigned_conversations",
+    active: "liveperson_account_active_conversations",
+    unassigned: "liveperson_account_unassigned_conversations",
     overdue: "liveperson_account_overdue_conversations",
     agent_load: "liveperson_account_agent_load_ratio",
     human_agent_load: "liveperson_account_human_agent_load_ratio",
     human_online_load: "liveperson_account_human_online_load_ratio",
+    human_away_load: "liveperson_account_human_away_load_ratio",
     agents: "liveperson_account_agents",
     available_slots: "liveperson_account_available_slots",
     queue_wait: "liveperson_account_queue_wait_seconds",
@@ -160,13 +190,22 @@ pub static AGENT_LOAD: MetricSpec = MetricSpec {
     labels: &["account_id", "agent_id"],
 };
 
-/// Per-agent conversations (agent_view, off by default).
-pub static AGENT_CONVERSATIONS: MetricSpec = MetricSpec {
-    name: "liveperson_agent_conversations",
-    help: "Conversations of the agent by state (assigned, active)",
+/// Per-agent assigned conversations (agent_view, off by default).
+pub static AGENT_ASSIGNED: MetricSpec = MetricSpec {
+    name: "liveperson_agent_assigned_conversations",
+    help: "Conversations assigned to the agent",
     unit: None,
     kind: Kind::Gauge,
-    labels: &["account_id", "agent_id", "state"],
+    labels: &["account_id", "agent_id"],
+};
+
+/// Per-agent active conversations (agent_view, off by default).
+pub static AGENT_ACTIVE: MetricSpec = MetricSpec {
+    name: "liveperson_agent_active_conversations",
+    help: "Assigned conversations of the agent that are active, a subset of assigned",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["account_id", "agent_id"],
 };
 
 /// Agents agent_view could not serve (beyond its 1,000-row cap even per group and status).
@@ -183,8 +222,8 @@ macro_rules! all_of {
     ([$($m:ident),*], [$($other:expr),* $(,)?]) => {
         &[
             $(
-                &$m::CONVERSATIONS, &$m::OVERDUE, &$m::AGENT_LOAD, &$m::HUMAN_AGENT_LOAD,
-                &$m::HUMAN_ONLINE_LOAD, &$m::AGENTS, &$m::AVAILABLE_SLOTS, &$m::QUEUE_WAIT,
+                &$m::OPEN, &$m::ASSIGNED, &$m::ACTIVE, &$m::UNASSIGNED, &$m::OVERDUE,
+                &$m::AGENT_LOAD, &$m::HUMAN_AGENT_LOAD, &$m::HUMAN_ONLINE_LOAD, &$m::HUMAN_AWAY_LOAD, &$m::AGENTS, &$m::AVAILABLE_SLOTS, &$m::QUEUE_WAIT,
                 &$m::AVG_WAIT, &$m::AVG_WAIT_FIRST, &$m::AVG_TTR, &$m::AVG_TTFR_FIRST, &$m::CLOSED,
             )*
             $($other),*
@@ -200,7 +239,8 @@ pub static ALL: &[&MetricSpec] = all_of!(
         &AGENT_GROUP_INFO,
         &AGENT_STATUS,
         &AGENT_LOAD,
-        &AGENT_CONVERSATIONS,
+        &AGENT_ASSIGNED,
+        &AGENT_ACTIVE,
         &AGENTS_NOT_VIEWED,
     ]
 );

@@ -13,43 +13,56 @@ pub fn values(
     v: &Values,
 ) -> Result<(), EmitError> {
     let get = |name: &str| v.get(name).and_then(Reading::value);
+    let seconds = |name: &str| get(name).map(|ms| ms / 1000.0);
     let with = |extra: &'static str| {
         let mut k = key.to_vec();
         k.push(extra);
         k
     };
-    for (kind, name) in [
-        ("all", "unassignedConversations"),
-        ("actionable", "actionableConversations"),
-        ("not_actionable", "notActionableConversations"),
-        ("actionable_during_transfer", "actionableAndDuringTransfer"),
+    for (spec, name) in [
+        (level.unassigned, "unassignedConversations"),
+        (level.actionable, "actionableConversations"),
+        (level.not_actionable, "notActionableConversations"),
         (
-            "actionable_consumer_last_message",
-            "actionableAndConsumerLastMessage",
+            level.actionable_during_transfer,
+            "actionableAndDuringTransfer",
         ),
         (
-            "not_actionable_during_transfer",
+            level.not_actionable_during_transfer,
             "notActionableDuringTransfer",
         ),
         (
-            "first_time_consumer",
+            level.actionable_consumer_last_message,
+            "actionableAndConsumerLastMessage",
+        ),
+        (
+            level.first_time_consumer,
             "unassignedConversationsAndFirstTimeConsumer",
         ),
     ] {
-        b.add(level.unassigned, &with(kind), get(name))?;
+        b.add(spec, key, get(name))?;
     }
-    for (stat, name) in [
-        ("avg_new", "avgWaitTimeForAgentAssignment_NewConversation"),
-        (
-            "avg_after_transfer",
-            "avgWaitTimeForAgentAssignment_AfterTransfer",
-        ),
-        ("max", "maxWaitTimeForAgentAssignment"),
-        ("p50", "waitTimeForAgentAssignment_50thPercentile"),
-        ("p90", "waitTimeForAgentAssignment_90thPercentile"),
+    for (percentile, name) in [
+        ("50", "waitTimeForAgentAssignment_50thPercentile"),
+        ("90", "waitTimeForAgentAssignment_90thPercentile"),
     ] {
-        b.add(level.wait, &with(stat), get(name).map(|ms| ms / 1000.0))?;
+        b.add(level.wait, &with(percentile), seconds(name))?;
     }
+    b.add(
+        level.max_wait,
+        key,
+        seconds("maxWaitTimeForAgentAssignment"),
+    )?;
+    b.add(
+        level.avg_wait_new,
+        key,
+        seconds("avgWaitTimeForAgentAssignment_NewConversation"),
+    )?;
+    b.add(
+        level.avg_wait_after_transfer,
+        key,
+        seconds("avgWaitTimeForAgentAssignment_AfterTransfer"),
+    )?;
     for (state, name) in [
         ("in_queue", "overdueConversationsInQueue"),
         ("assigned", "overdueConversationsAssigned"),
