@@ -46,7 +46,13 @@ fn kmm_documented_group_example() {
     assert_eq!(snap.series(), 6);
     assert_eq!(
         kmm_map::closed(&g.metrics),
-        Ok([("agent", 0.0), ("consumer", 0.0), ("system", 0.0)])
+        Ok([
+            ("agent", 0.0),
+            ("consumer", 0.0),
+            ("system", 0.0),
+            ("unknown", 1.0)
+        ]),
+        "the example's closedConversations (1) comes without a breakdown"
     );
 }
 

@@ -126,6 +126,9 @@ pub struct FaultSpec {
     /// interval-metrics: read `to` as exclusive (intervals that start before it), the other
     /// possible reading of the docs.
     pub to_exclusive: bool,
+    /// Successful answers leave these fields out wherever they occur (a breakdown LivePerson
+    /// does not send, e.g. `closedByAgent` beside `closedConversations`).
+    pub omit_fields: Vec<String>,
 }
 
 /// How a successful answer's body is spoilt.
@@ -183,6 +186,8 @@ pub struct Decision {
     pub out_of_window: bool,
     /// interval-metrics: `to` is exclusive.
     pub to_exclusive: bool,
+    /// Fields left out of a successful answer.
+    pub omit_fields: Vec<String>,
 }
 
 /// Runtime fault configuration of every API.
@@ -242,6 +247,7 @@ impl Faults {
             retry_after_s: s.retry_after_s,
             body: s.body,
             out_of_window: s.out_of_window,
+            omit_fields: s.omit_fields.clone(),
             ..Decision::default()
         };
         if s.down {

@@ -434,6 +434,18 @@ fn spoil(v: &Value, how: BodyFault) -> Value {
     }
 }
 
+/// Removes the fields named `names` from every object in `v`.
+fn omit(v: &mut Value, names: &[String]) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, _| !names.contains(k));
+            m.values_mut().for_each(|x| omit(x, names));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| omit(x, names)),
+        _ => {}
+    }
+}
+
 /// A streamed body of `chunks`, each after `pause`.
 fn streamed(
     status: u16,
@@ -518,6 +530,15 @@ fn spoilt(status: u16, body: &Value, how: BodyFault) -> Response {
 }
 
 fn finish(status: u16, body: &Value, d: &Decision) -> Response {
+    if !d.omit_fields.is_empty() && (200..300).contains(&status) {
+        let mut body = body.clone();
+        omit(&mut body, &d.omit_fields);
+        let d = Decision {
+            omit_fields: Vec::new(),
+            ..d.clone()
+        };
+        return finish(status, &body, &d);
+    }
     if let Some(how) = d.body.filter(|_| (200..300).contains(&status)) {
         return spoilt(status, body, how);
     }

@@ -10,8 +10,9 @@ use std::fmt::Write as _;
 /// Agent statuses, as KMM names them (ONLINE, AWAY, BACK_SOON, OFFLINE) and agent activity's
 /// status types map onto them (its "occupied" is BACK_SOON, "Back in 5").
 pub const STATUSES: [&str; 4] = ["online", "away", "back_soon", "offline"];
-/// Who closed or resolved a conversation.
-pub const ACTORS: [&str; 3] = ["agent", "consumer", "system"];
+/// Who closed or resolved a conversation; `unknown` when LivePerson gave a total without saying
+/// who (the total less the breakdown).
+pub const ACTORS: [&str; 4] = ["agent", "consumer", "system", "unknown"];
 /// Yes or no.
 pub const BOOLEANS: [&str; 2] = ["true", "false"];
 /// Where a conversation past its SLA is.
@@ -120,9 +121,9 @@ pub static LABELS: &[Label] = &[
     Label { name: "agent_group_id", meaning: "agent group id (`-1`: the main group)", values: Values::Id },
     Label { name: "agent_id", meaning: "agent (user) id", values: Values::Id },
     Label { name: "status", meaning: "an agent's status; agent activity's \"occupied\" is `back_soon`", values: Values::Closed(&STATUSES) },
-    Label { name: "status_reason_id", meaning: "the custom reason of an away status (empty: none)", values: Values::Id },
+    Label { name: "status_reason_id", meaning: "the custom reason of an away status (empty: none); names in `liveperson_status_reason_info`", values: Values::Id },
     Label { name: "state", meaning: "where a conversation past its SLA is", values: Values::Closed(&CONVERSATION_STATES) },
-    Label { name: "closed_by", meaning: "who closed a conversation (system: auto-closed)", values: Values::Closed(&ACTORS) },
+    Label { name: "closed_by", meaning: "who closed a conversation (system: auto-closed; unknown: in LivePerson's total, not in its breakdown)", values: Values::Closed(&ACTORS) },
     Label { name: "resolved_by", meaning: "who resolved a conversation (agent: LivePerson's CCP)", values: Values::Closed(&ACTORS) },
     Label { name: "interactive", meaning: "a legacy chat had at least one exchange", values: Values::Closed(&BOOLEANS) },
     Label { name: "percentile", meaning: "the percentile of a wait (`quantile` is reserved for summaries)", values: Values::Closed(&PERCENTILES) },

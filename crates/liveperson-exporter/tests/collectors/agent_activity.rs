@@ -97,7 +97,7 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
         }
         for ((state, reason), ms) in &want {
             let got = snap
-                .value(&aa::agent::STATE_SECONDS, &[&acct, &id, state, reason])
+                .value(&aa::agent::STATUS_SECONDS, &[&acct, &id, state, reason])
                 .unwrap_or(0.0);
             assert_eq!(
                 (got * 1000.0).round() as i64,
@@ -106,7 +106,7 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
             );
             compared += 1;
         }
-        let exported: usize = snap.families[aa::agent::STATE_SECONDS.name]
+        let exported: usize = snap.families[aa::agent::STATUS_SECONDS.name]
             .samples
             .iter()
             .filter(|x| x.labels[1] == id)
@@ -129,7 +129,7 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
             "agent {id}"
         );
         assert_eq!(
-            snap.value(&aa::agent::STATE_CHANGES, &[&acct, &id])
+            snap.value(&aa::agent::STATUS_CHANGES, &[&acct, &id])
                 .unwrap_or(0.0),
             counts.state_changes as f64,
             "agent {id}"
@@ -152,16 +152,40 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
         agents >= 30 && compared > 60,
         "{agents} agents, {compared} state counters"
     );
-    let away_reasons = snap.families[aa::agent::STATE_SECONDS.name]
+    let away_reasons = snap.families[aa::agent::STATUS_SECONDS.name]
         .samples
         .iter()
         .filter(|x| x.labels[2] == "away" && !x.labels[3].is_empty())
         .count();
     assert!(away_reasons > 0, "away time is broken down by reason");
+    // Every reason id is named, by the name LivePerson configured for it.
+    let named: BTreeMap<String, String> = snap.families[aa::STATUS_REASON_INFO.name]
+        .samples
+        .iter()
+        .map(|x| (x.labels[1].clone(), x.labels[2].clone()))
+        .collect();
+    let ids: std::collections::BTreeSet<&str> = snap.families[aa::agent::STATUS_SECONDS.name]
+        .samples
+        .iter()
+        .map(|x| x.labels[3].as_str())
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert!(!ids.is_empty());
+    for id in ids {
+        let truth = liveperson_sim::world::AWAY_REASONS
+            .iter()
+            .find(|r| r.id.to_string() == id)
+            .unwrap_or_else(|| panic!("reason {id} is one the account configured"));
+        assert_eq!(
+            named.get(id).map(String::as_str),
+            Some(truth.text),
+            "reason {id}"
+        );
+    }
 
     // Per agent group: the sums of its agents' series.
     let mut sums: BTreeMap<(String, String, String, String), f64> = BTreeMap::new();
-    for x in &snap.families[aa::agent::STATE_SECONDS.name].samples {
+    for x in &snap.families[aa::agent::STATUS_SECONDS.name].samples {
         let a = e.world.agent_index(x.labels[1].parse().unwrap()).unwrap();
         let group = e.world.groups[e.world.agents[a as usize].group as usize]
             .id
@@ -178,7 +202,7 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
     for ((group, state, reason, _), v) in &sums {
         let got = by_group
             .value(
-                &aa::agent_group::STATE_SECONDS,
+                &aa::agent_group::STATUS_SECONDS,
                 &[&acct, group, state, reason],
             )
             .unwrap();
@@ -190,7 +214,7 @@ async fn time_in_state_equals_truth_up_to_the_settle_horizon() {
     for (spec, agent_spec) in [
         (&aa::agent_group::LOGINS, &aa::agent::LOGINS),
         (&aa::agent_group::LOGOUTS, &aa::agent::LOGOUTS),
-        (&aa::agent_group::STATE_CHANGES, &aa::agent::STATE_CHANGES),
+        (&aa::agent_group::STATUS_CHANGES, &aa::agent::STATUS_CHANGES),
     ] {
         let total: f64 = snap.families[agent_spec.name]
             .samples

@@ -218,6 +218,11 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
     assert_eq!(got("agent"), count(truth.closed_by_agent));
     assert_eq!(got("consumer"), count(truth.closed_by_consumer));
     assert_eq!(got("system"), count(truth.auto_closed));
+    assert_eq!(
+        got("unknown"),
+        count(0),
+        "the breakdown adds up to the total"
+    );
     assert!(
         truth.closed > 20,
         "the minutes had closes: {}",
@@ -250,6 +255,58 @@ async fn closed_conversations_count_every_minute_once_through_429_500_and_a_fail
         "every answer counted"
     );
     assert!(v.retries[&(acct.clone(), "kmm_metrics")] >= 2 + 2 + 3);
+}
+
+#[tokio::test]
+async fn closed_conversations_sent_as_a_total_without_breakdown_are_counted_as_unknown() {
+    let s = sim(34, 60, 8).await;
+    let cfg = exporter_config(&s);
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
+    let acct = s.account_ids()[0].clone();
+    let settle = MINUTE; // demo_config's settle_delay
+    let start = s.now();
+    // As LivePerson's own example answers: `closedConversations` and no breakdown.
+    s.faults().set(
+        Api::KmmMetrics,
+        FaultSpec {
+            omit_fields: ["closedByAgent", "closedByConsumer", "autoClosed"]
+                .map(String::from)
+                .to_vec(),
+            ..FaultSpec::default()
+        },
+    );
+    c.run().await;
+    let clock = s.clock().unwrap().clone();
+    for _ in 0..10 {
+        clock.advance(MINUTE);
+        c.run().await;
+    }
+    let snap = c.run().await;
+    let settled = |t: i64| (t - settle).div_euclid(MINUTE) * MINUTE;
+    let (from, to) = (settled(start), settled(s.now()));
+    let e = s.engine(&acct);
+    let truth = e.truth_window(Scope::All, UserTypes::ALL, from, to);
+    assert!(
+        truth.closed > 20,
+        "the minutes had closes: {}",
+        truth.closed
+    );
+    let got = |closer: &str| snap.value(&kmm::account::CLOSED, &[&acct, closer]);
+    assert_eq!(got("unknown"), count(truth.closed));
+    assert_eq!(
+        [got("agent"), got("consumer"), got("system")],
+        [count(0); 3],
+        "no breakdown, no closer"
+    );
+    for (i, sk) in e.world.skills.iter().enumerate() {
+        let t = e.truth_window(Scope::Skill(i as u32), UserTypes::ALL, from, to);
+        let id = sk.id.to_string();
+        assert_eq!(
+            snap.value(&kmm::skill::CLOSED, &[&acct, &id, "unknown"]),
+            count(t.closed),
+            "skill {id}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use super::model::Record;
-use super::specs::{AGENT_INFO, agent, agent_group};
+use super::specs::{AGENT_INFO, STATUS_REASON_INFO, agent, agent_group};
 use crate::clock::EpochMs;
 use crate::collectors::values::id_text;
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
@@ -24,6 +24,12 @@ fn reason(v: &Option<Value>) -> Option<String> {
     let s = id_text(v.as_ref()?);
     (!matches!(s.as_str(), "0" | "-1" | "" | "null" | "\"\"")).then_some(s)
 }
+
+/// Most away reasons named: an account configures a handful, so more is an upstream gone wrong,
+/// and their names must not grow without bound.
+pub const MAX_REASONS: usize = 1000;
+/// Longest reason name kept, in characters.
+const MAX_REASON_NAME: usize = 100;
 
 /// One agent's replay state.
 #[derive(Debug, Clone, Default)]
@@ -67,6 +73,8 @@ pub struct Replay {
     /// not depend on how the time was split into windows (a run that failed and a later one that
     /// catches up give the same figure as two successful runs).
     totals: BTreeMap<Key, i64>,
+    /// Away reason names by id, the newest name seen (at most [`MAX_REASONS`]).
+    reason_names: BTreeMap<String, String>,
 }
 
 impl Replay {
@@ -167,7 +175,11 @@ impl Replay {
                         Some(2) => Some(("online", String::new())),
                         // LivePerson's "occupied" is KMM's BACK_SOON ("Back in 5"): one status vocabulary.
                         Some(3) => Some(("back_soon", String::new())),
-                        Some(4) => Some(("away", reason(&r.reason).unwrap_or_default())),
+                        Some(4) => {
+                            let id = reason(&r.reason).unwrap_or_default();
+                            self.name_reason(&id, r.reason_text.as_deref());
+                            Some(("away", id))
+                        }
                         _ => None,
                     };
                     if let Some(a) = self.agents.get_mut(&agent) {
@@ -180,7 +192,25 @@ impl Replay {
         dropped
     }
 
-    /// Adds the counters of `account` (and, with `agent_info`, every agent's names).
+    /// Remembers the name of away reason `id` (the newest name wins: a reason renamed in
+    /// LivePerson keeps its id).
+    fn name_reason(&mut self, id: &str, name: Option<&str>) {
+        let Some(name) = name
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && !id.is_empty())
+        else {
+            return;
+        };
+        let name: String = name.chars().take(MAX_REASON_NAME).collect();
+        if let Some(known) = self.reason_names.get_mut(id) {
+            *known = name;
+        } else if self.reason_names.len() < MAX_REASONS {
+            self.reason_names.insert(id.to_string(), name);
+        }
+    }
+
+    /// Adds the counters of `account`, the away reasons' names (and, with `agent_info`, every
+    /// agent's names).
     pub fn emit(
         &self,
         b: &mut SnapshotBuilder,
@@ -189,17 +219,17 @@ impl Replay {
     ) -> Result<(), EmitError> {
         let (state, logins, logouts, changes) = if self.by_group {
             (
-                &agent_group::STATE_SECONDS,
+                &agent_group::STATUS_SECONDS,
                 &agent_group::LOGINS,
                 &agent_group::LOGOUTS,
-                &agent_group::STATE_CHANGES,
+                &agent_group::STATUS_CHANGES,
             )
         } else {
             (
-                &agent::STATE_SECONDS,
+                &agent::STATUS_SECONDS,
                 &agent::LOGINS,
                 &agent::LOGOUTS,
-                &agent::STATE_CHANGES,
+                &agent::STATUS_CHANGES,
             )
         };
         for ((who, counter, st, reason), v) in &self.totals {
@@ -213,6 +243,9 @@ impl Replay {
                 Counter::Logouts => b.add(logouts, &key, n)?,
                 Counter::StateChanges => b.add(changes, &key, n)?,
             }
+        }
+        for (id, name) in &self.reason_names {
+            b.add(&STATUS_REASON_INFO, &[account, id, name], Some(1.0))?;
         }
         if agent_info {
             for (id, a) in &self.agents {
@@ -270,6 +303,42 @@ mod tests {
     }
 
     #[test]
+    fn away_reasons_are_named_by_their_newest_name_and_bounded() {
+        let away = |min: u32, id: i64, text: &str| -> Record {
+            serde_json::from_value(json!({
+                "agentId": 5, "time": format!("2026-01-05T10:{min:02}:00.000Z"),
+                "sequenceNumber": 1, "statusType": 1, "statusSubType": 4,
+                "statusReasonId": id, "statusReasonText": text,
+            }))
+            .unwrap()
+        };
+        let mut r = Replay::new(false);
+        r.replay_all(vec![
+            away(1, 3, "Lunch"),
+            away(2, 3, "Lunch break"),
+            away(3, 0, ""),
+        ]);
+        let info =
+            |r: &Replay, id: &str, name: &str| value(r, &STATUS_REASON_INFO, &["1", id, name]);
+        assert_eq!(
+            info(&r, "3", "Lunch break"),
+            Some(1.0),
+            "renamed: the newest name"
+        );
+        assert_eq!(info(&r, "3", "Lunch"), None);
+        assert_eq!(r.reason_names.len(), 1, "no reason (0, \"\") has no name");
+        let many: Vec<Record> = (0..MAX_REASONS as i64 + 10)
+            .map(|i| {
+                let mut rec = away(4, i + 10, "x");
+                rec.seq = Some(i + 2);
+                rec
+            })
+            .collect();
+        r.replay_all(many);
+        assert_eq!(r.reason_names.len(), MAX_REASONS);
+    }
+
+    #[test]
     fn records_outside_the_window_are_dropped_and_counted() {
         let mut r = Replay::new(false);
         let dropped = r.replay(
@@ -293,19 +362,19 @@ mod tests {
             rec(5, 0, 1, 1, Some(2)),
         ]);
         r.accrue_all(at(25));
-        let online = value(&r, &agent::STATE_SECONDS, &["1", "5", "online", ""]);
+        let online = value(&r, &agent::STATUS_SECONDS, &["1", "5", "online", ""]);
         assert_eq!(online, Some(600.0));
-        let away = value(&r, &agent::STATE_SECONDS, &["1", "5", "away", "12"]);
+        let away = value(&r, &agent::STATUS_SECONDS, &["1", "5", "away", "12"]);
         assert_eq!(away, Some(900.0));
         assert_eq!(value(&r, &agent::LOGINS, &["1", "5"]), Some(1.0));
-        assert_eq!(value(&r, &agent::STATE_CHANGES, &["1", "5"]), Some(2.0));
+        assert_eq!(value(&r, &agent::STATUS_CHANGES, &["1", "5"]), Some(2.0));
         // A logout closes the open state; a record seen again is skipped.
         r.replay_all(vec![rec(5, 10, 1, 1, Some(4)), rec(5, 30, 0, 4, None)]);
         r.accrue_all(at(40));
-        let away = value(&r, &agent::STATE_SECONDS, &["1", "5", "away", "12"]);
+        let away = value(&r, &agent::STATUS_SECONDS, &["1", "5", "away", "12"]);
         assert_eq!(away, Some(1200.0));
         assert_eq!(value(&r, &agent::LOGOUTS, &["1", "5"]), Some(1.0));
-        assert_eq!(value(&r, &agent::STATE_CHANGES, &["1", "5"]), Some(2.0));
+        assert_eq!(value(&r, &agent::STATUS_CHANGES, &["1", "5"]), Some(2.0));
     }
 
     #[test]
@@ -313,10 +382,10 @@ mod tests {
         let mut r = Replay::new(true);
         r.replay_all(vec![rec(5, 0, 0, 1, Some(2)), rec(6, 0, 0, 1, Some(2))]);
         r.accrue_all(at(1));
-        let online = value(&r, &agent_group::STATE_SECONDS, &["1", "7", "online", ""]);
+        let online = value(&r, &agent_group::STATUS_SECONDS, &["1", "7", "online", ""]);
         assert_eq!(online, Some(120.0));
         assert_eq!(
-            value(&r, &agent::STATE_SECONDS, &["1", "5", "online", ""]),
+            value(&r, &agent::STATUS_SECONDS, &["1", "5", "online", ""]),
             None
         );
     }

@@ -58,4 +58,7 @@ pub struct Record {
     /// The away reason's id.
     #[serde(rename = "statusReasonId")]
     pub reason: Option<Value>,
+    /// The away reason's name ("Lunch"), as configured in LivePerson.
+    #[serde(rename = "statusReasonText")]
+    pub reason_text: Option<String>,
 }

@@ -5,16 +5,16 @@ use crate::metrics::catalogue::{Kind, MetricSpec, Unit};
 
 macro_rules! level_specs {
     ($module:ident, $what:literal, $label:literal, {
-        state_seconds: $state_seconds:literal,
+        status_seconds: $status_seconds:literal,
         logins: $logins:literal,
         logouts: $logouts:literal,
-        state_changes: $state_changes:literal $(,)?
+        status_changes: $status_changes:literal $(,)?
     }) => {
         #[allow(missing_docs)]
         pub mod $module {
             use super::*;
-            pub static STATE_SECONDS: MetricSpec = MetricSpec {
-                name: $state_seconds,
+            pub static STATUS_SECONDS: MetricSpec = MetricSpec {
+                name: $status_seconds,
                 help: concat!(
                     "Time spent in each status (online, back_soon, away; away by status_reason_id) per ",
                     $what,
@@ -38,8 +38,8 @@ macro_rules! level_specs {
                 kind: Kind::Counter,
                 labels: &["account_id", $label],
             };
-            pub static STATE_CHANGES: MetricSpec = MetricSpec {
-                name: $state_changes,
+            pub static STATUS_CHANGES: MetricSpec = MetricSpec {
+                name: $status_changes,
                 help: concat!("Status changes per ", $what),
                 unit: None,
                 kind: Kind::Counter,
@@ -50,16 +50,16 @@ macro_rules! level_specs {
 }
 
 level_specs!(agent, "agent", "agent_id", {
-    state_seconds: "liveperson_agent_activity_status_seconds_total",
+    status_seconds: "liveperson_agent_activity_status_seconds_total",
     logins: "liveperson_agent_activity_logins_total",
     logouts: "liveperson_agent_activity_logouts_total",
-    state_changes: "liveperson_agent_activity_status_changes_total",
+    status_changes: "liveperson_agent_activity_status_changes_total",
 });
 level_specs!(agent_group, "agent group", "agent_group_id", {
-    state_seconds: "liveperson_agent_group_activity_status_seconds_total",
+    status_seconds: "liveperson_agent_group_activity_status_seconds_total",
     logins: "liveperson_agent_group_activity_logins_total",
     logouts: "liveperson_agent_group_activity_logouts_total",
-    state_changes: "liveperson_agent_group_activity_status_changes_total",
+    status_changes: "liveperson_agent_group_activity_status_changes_total",
 });
 
 /// Opt-in agent names.
@@ -69,6 +69,15 @@ pub static AGENT_INFO: MetricSpec = MetricSpec {
     unit: None,
     kind: Kind::Info,
     labels: &["account_id", "agent_id", "agent_group_id", "login", "name"],
+};
+
+/// Away reason names.
+pub static STATUS_REASON_INFO: MetricSpec = MetricSpec {
+    name: "liveperson_status_reason_info",
+    help: "Names of the custom away reasons (value 1), as status changes name them",
+    unit: None,
+    kind: Kind::Info,
+    labels: &["account_id", "status_reason_id", "name"],
 };
 
 /// The counters' watermark.
@@ -91,15 +100,16 @@ pub static DROPPED: MetricSpec = MetricSpec {
 
 /// Every metric of the collector.
 pub static ALL: &[&MetricSpec] = &[
-    &agent::STATE_SECONDS,
+    &agent::STATUS_SECONDS,
     &agent::LOGINS,
     &agent::LOGOUTS,
-    &agent::STATE_CHANGES,
-    &agent_group::STATE_SECONDS,
+    &agent::STATUS_CHANGES,
+    &agent_group::STATUS_SECONDS,
     &agent_group::LOGINS,
     &agent_group::LOGOUTS,
-    &agent_group::STATE_CHANGES,
+    &agent_group::STATUS_CHANGES,
     &AGENT_INFO,
+    &STATUS_REASON_INFO,
     &COUNTED_UNTIL,
     &DROPPED,
 ];

@@ -73,16 +73,24 @@ pub fn current(
 }
 
 /// The `closed_by` label values.
-pub const CLOSERS: [&str; 3] = crate::metrics::vocabulary::ACTORS;
+pub const CLOSERS: [&str; 4] = crate::metrics::vocabulary::ACTORS;
 
-/// Closed conversations in one window, by closer (`agent`, `consumer`, `system`). A missing value
-/// counts as none; a value that is there but not a count (null, -1, text) is `Err` with its field,
-/// and the caller counts nothing of the answer.
-pub fn closed(m: &Metrics) -> Result<[(&'static str, f64); 3], &'static str> {
+/// Closed conversations in one window, by closer (`agent`, `consumer`, `system`), and `unknown`:
+/// what LivePerson's total `closedConversations` holds beyond the breakdown, so that a total sent
+/// without its breakdown is still counted and the closers always add up to the total. A missing
+/// value counts as none; a value that is there but not a count (null, -1, text) is `Err` with its
+/// field, and the caller counts nothing of the answer.
+pub fn closed(m: &Metrics) -> Result<[(&'static str, f64); 4], &'static str> {
+    let agent = count(m, "closedByAgent")?;
+    let consumer = count(m, "closedByConsumer")?;
+    let system = count(m, "autoClosed")?;
+    let total = count(m, "closedConversations")?;
+    let unknown = (total - agent - consumer - system).max(0.0);
     Ok([
-        ("agent", count(m, "closedByAgent")?),
-        ("consumer", count(m, "closedByConsumer")?),
-        ("system", count(m, "autoClosed")?),
+        ("agent", agent),
+        ("consumer", consumer),
+        ("system", system),
+        ("unknown", unknown),
     ])
 }
 
