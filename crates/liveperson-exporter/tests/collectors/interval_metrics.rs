@@ -1,6 +1,7 @@
 //! The interval_metrics collector against the simulator on a manual clock, over 6+ simulated hours
 //! with faults: 202s, empty intermediate pages, 429s, 5xx, malformed JSON, timeouts, `limit`/`offset`
-//! paging, `to` read as exclusive, and a delayed run. Its counters equal the ground truth of exactly the counted intervals, for both models.
+//! paging, `to` read as exclusive, and a delayed run. Its counters equal the ground truth of exactly the counted intervals, for both models,
+//! bot-fronted skills' arrivals included.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -127,7 +128,8 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
         // Sum the truth's intervals in [first, until) per grouping key.
         let mut want: BTreeMap<Vec<String>, [f64; 8]> = BTreeMap::new();
         for ((_, k), c) in e.truth_intervals(first, until, truth_grouping) {
-            if !c.has_human_time() {
+            // By skill the collector asks includeBotSkills: bot-only intervals count too.
+            if grouping != "skill" && !c.has_human_time() {
                 continue;
             }
             let key: Vec<String> = [k.skill, k.agent, k.group]
@@ -195,6 +197,22 @@ async fn wfm_counters_equal_truth_for_both_models_over_six_hours_of_faults() {
                     "{grouping} {key:?} arrivals"
                 );
             }
+        }
+        if grouping == "skill" {
+            // Bot-fronted skills' arrivals are counted.
+            let bot_arrivals: f64 = e
+                .world
+                .skills
+                .iter()
+                .filter(|sk| sk.bot)
+                .filter_map(|sk| {
+                    snap.value(
+                        specs::skill::LEVEL.arrivals.unwrap(),
+                        &[&acct, &sk.id.to_string()],
+                    )
+                })
+                .sum();
+            assert!(bot_arrivals > 0.0, "arrivals of bot skills are counted");
         }
         // Nothing exported that the truth does not have.
         let exported = snap.families[level.handle_time.name].samples.len();

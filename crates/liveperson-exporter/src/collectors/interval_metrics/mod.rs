@@ -11,7 +11,9 @@
 //! watermark moved, so each (interval, grouping key, model) is counted exactly once.
 //!
 //! Handle time and handled conversations depend on the model and carry `handle_time_model`; the
-//! other counts do not, and are taken from the first model's answer only.
+//! other counts do not, and are taken from the first model's answer only. The skill grouping asks
+//! `includeBotSkills` (unless `include_bot_skills: false`), so the arrivals and closes of skills
+//! only bots serve are counted too.
 
 pub mod mapping;
 pub mod model;
@@ -61,6 +63,10 @@ collector_settings! {
         /// still defers any that are not done.
         #[serde(with = "humantime_serde")]
         settle_delay: Duration,
+        /// The `skill` grouping asks `includeBotSkills`, so arrivals and closed conversations of
+        /// skills only bots serve (bot-fronted skills) are counted; without it LivePerson drops
+        /// every interval without human handle or work time.
+        include_bot_skills: bool,
     }
     defaults {
         models: vec![HandleTimeModel::Ift, HandleTimeModel::Eht],
@@ -68,6 +74,7 @@ collector_settings! {
         backfill: Duration::ZERO,
         page_size: 500,
         settle_delay: Duration::from_secs(600),
+        include_bot_skills: true,
     }
 }
 
@@ -145,6 +152,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             backfill_ms: duration_ms(s.backfill),
             settle_ms: duration_ms(s.settle_delay),
             page_size: s.page_size,
+            include_bot_skills: s.include_bot_skills,
             totals: Totals::default(),
             answered: false,
         }),
@@ -164,6 +172,7 @@ struct IntervalMetrics {
     backfill_ms: i64,
     settle_ms: i64,
     page_size: u32,
+    include_bot_skills: bool,
     totals: Totals,
     /// Whether LivePerson has answered a call yet (credentials and access work).
     answered: bool,
@@ -240,6 +249,11 @@ impl IntervalMetrics {
                 ("grouping".to_string(), g.api_value().to_string()),
                 ("pageSize".to_string(), self.page_size.to_string()),
             ];
+            // Only by skill: bot-only rows carry arrivals and closes, which only the skill
+            // grouping counts; per agent they would add series of bots at zero.
+            if self.include_bot_skills && g == Grouping::Skill {
+                query.push(("includeBotSkills".to_string(), "true".to_string()));
+            }
             match &next {
                 NextPage::First => {}
                 NextPage::Key(k) => query.push(("pageKey".to_string(), k.clone())),
