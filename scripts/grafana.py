@@ -780,11 +780,16 @@ def agents():
         ),
         table(
             "Agents right now",
-            "Status, load and assigned conversations per agent (agent_view); names and logins "
+            "Status, time in it, load and assigned conversations per agent (agent_view); names and logins "
             "only with agent_activity.agent_info (personal data, off by default).",
             [
                 (None, f"max by (account_id, agent_id, name, login) (liveperson_agent_info{{{A}}})", None),
                 (None, f"max by (account_id, agent_id, status) (liveperson_agent_status{{{A}}} == 1)", None),
+                (
+                    "In status",
+                    f"time() - max by (account_id, agent_id) (liveperson_agent_status_start_timestamp_seconds{{{A}}})",
+                    "s",
+                ),
                 ("Load", f"max by (account_id, agent_id) (liveperson_agent_load_ratio{{{A}}})", "percentunit"),
                 (
                     "Assigned",

@@ -310,6 +310,33 @@ async fn closed_conversations_sent_as_a_total_without_breakdown_are_counted_as_u
 }
 
 #[tokio::test]
+async fn agents_beyond_max_agents_have_no_series_and_are_counted() {
+    let s = sim_with_groups(37, 60, 6, 3).await;
+    let mut cfg = exporter_config(&s);
+    let section = cfg.accounts[0]
+        .collectors
+        .get_mut("key_messaging_metrics")
+        .unwrap();
+    section["agent_view"] = true.into();
+    section["max_agents"] = 10.into();
+    let mut c = one_collector(&s, &cfg, "key_messaging_metrics");
+    let snap = c.run().await;
+    let acct = s.account_ids()[0].clone();
+    let e = s.engine(&acct);
+    let logged_in = e
+        .agents
+        .iter()
+        .filter(|d| d.state != liveperson_sim::engine::AgentState::Offline)
+        .count();
+    assert!(logged_in > 10, "{logged_in} agents logged in");
+    assert_eq!(snap.families[kmm::AGENT_LOAD.name].samples.len(), 10);
+    assert_eq!(
+        snap.value(&kmm::AGENTS_NOT_VIEWED, &[&acct]),
+        Some((logged_in - 10) as f64)
+    );
+}
+
+#[tokio::test]
 async fn agent_view_gives_each_logged_in_agent_its_status_load_and_conversations() {
     let (logged_in, _) = agent_view_matches_the_truth(36, 130, 5).await;
     assert!(
@@ -348,6 +375,7 @@ async fn agent_view_matches_the_truth(seed: u64, agents: u32, groups: u32) -> (u
     assert_eq!(snap.value(&kmm::AGENTS_NOT_VIEWED, &[&acct]), Some(0.0));
     let e = s.engine(&acct);
     let mut logged_in = 0;
+    let mut reasons_seen = 0;
     let mut per_group_status: std::collections::BTreeMap<_, usize> = Default::default();
     for (i, a) in e.world.agents.iter().enumerate() {
         let d = &e.agents[i];
@@ -379,7 +407,37 @@ async fn agent_view_matches_the_truth(seed: u64, agents: u32, groups: u32) -> (u
             Some(busy / a.max_slots as f64),
             "agent {id}"
         );
+        assert_eq!(
+            snap.value(&kmm::AGENT_MAX_SLOTS, &[&acct, &id]),
+            Some(a.max_slots as f64),
+            "agent {id}"
+        );
+        assert_eq!(
+            snap.value(&kmm::AGENT_STATUS_SINCE, &[&acct, &id]),
+            Some(d.state_since as f64 / 1000.0),
+            "agent {id}: time in status"
+        );
+        // The reason, and since when, only while the status has one.
+        let reasons: Vec<(String, f64)> = snap.families[kmm::AGENT_REASON_SINCE.name]
+            .samples
+            .iter()
+            .filter(|x| x.labels[1] == id)
+            .map(|x| (x.labels[2].clone(), x.value))
+            .collect();
+        let want: Vec<(String, f64)> = d
+            .reason
+            .map(|r| {
+                let id = liveperson_sim::world::AWAY_REASONS[r as usize]
+                    .id
+                    .to_string();
+                (id, d.state_since as f64 / 1000.0)
+            })
+            .into_iter()
+            .collect();
+        assert_eq!(reasons, want, "agent {id}: status reason");
+        reasons_seen += want.len();
     }
+    assert!(reasons_seen > 0, "some agents are away for a reason");
     let largest = per_group_status.values().copied().max().unwrap_or(0);
     (logged_in, largest)
 }

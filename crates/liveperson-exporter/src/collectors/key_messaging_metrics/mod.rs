@@ -97,14 +97,19 @@ collector_settings! {
         settle_delay: Duration,
         /// Groupings to query: `skill`, `agent_group`.
         group_by: Vec<String>,
-        /// Also query `agent_view` for per-agent status, load and conversations.
+        /// Also query `agent_view` for per-agent status (and since when, with its reason), load,
+        /// conversations and slots.
         agent_view: bool,
+        /// Most agents with agent_view series; the rest are counted in
+        /// `liveperson_agent_view_agents_not_collected` and logged.
+        max_agents: usize,
     }
     defaults {
         window: Duration::from_secs(3600),
         settle_delay: Duration::from_secs(120),
         group_by: vec!["skill".into(), "agent_group".into()],
         agent_view: false,
+        max_agents: 5000,
     }
 }
 
@@ -132,6 +137,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             settle_ms: duration_ms(s.settle_delay),
             groupings,
             agent_view: s.agent_view,
+            max_agents: s.max_agents,
             watermark: None,
             closed: BTreeMap::new(),
         }),
@@ -168,6 +174,7 @@ struct KeyMessagingMetrics {
     settle_ms: i64,
     groupings: Vec<Grouping>,
     agent_view: bool,
+    max_agents: usize,
     /// End of the last counted minute.
     watermark: Option<EpochMs>,
     /// Closed conversations counted so far, by owner and closer.
@@ -367,10 +374,16 @@ impl KeyMessagingMetrics {
     ) -> Result<(), CollectError> {
         let mut todo = vec![AgentFilter::default()];
         let mut not_viewed = 0;
+        let mut sink = AgentSink {
+            b,
+            account,
+            room: self.max_agents,
+            over: 0,
+        };
         while let Some(filter) = todo.pop() {
             let narrower = filter.narrower(agent_groups);
             let beyond = self
-                .agent_pages(ctx, account, now, &filter, narrower.is_some(), b)
+                .agent_pages(ctx, account, now, &filter, narrower.is_some(), &mut sink)
                 .await?;
             if beyond == 0 {
                 continue;
@@ -387,10 +400,19 @@ impl KeyMessagingMetrics {
                 "agent_view serves at most {MAX_KEYS} agents per query, even per agent group and status; these are not collected"
             );
         }
-        b.add(
+        if sink.over > 0 {
+            tracing::warn!(
+                account = %account,
+                agents = sink.over,
+                max_agents = self.max_agents,
+                "agents beyond key_messaging_metrics.max_agents have no agent_view series"
+            );
+        }
+        let not_collected = not_viewed + sink.over;
+        sink.b.add(
             &specs::AGENTS_NOT_VIEWED,
             &[account],
-            Some(not_viewed as f64),
+            Some(not_collected as f64),
         )?;
         Ok(())
     }
@@ -406,7 +428,7 @@ impl KeyMessagingMetrics {
         now: EpochMs,
         filter: &AgentFilter,
         can_narrow: bool,
-        b: &mut SnapshotBuilder,
+        sink: &mut AgentSink<'_>,
     ) -> Result<u64, CollectError> {
         let query = AgentQuery {
             account,
@@ -418,13 +440,13 @@ impl KeyMessagingMetrics {
         if total > MAX_KEYS && can_narrow {
             return Ok(total);
         }
-        add_agents(b, account, &first.records)?;
+        sink.add(&first.records)?;
         let mut read = first.records.len() as u64;
         let mut pages = OffsetPages::new(PAGE).capped(MAX_KEYS);
         let mut step = pages.step(first.records.len(), Rest::Total(total));
         while step == Step::More {
             let page = query.page(ctx, pages.offset(), "agentId:asc").await?;
-            add_agents(b, account, &page.records)?;
+            sink.add(&page.records)?;
             read += page.records.len() as u64;
             step = pages.step(page.records.len(), Rest::Total(total));
         }
@@ -439,7 +461,7 @@ impl KeyMessagingMetrics {
         while got < wanted {
             let page = query.page(ctx, pages.offset(), "agentId:desc").await?;
             let take = page.records.len().min((wanted - got) as usize);
-            add_agents(b, account, &page.records[..take])?;
+            sink.add(&page.records[..take])?;
             got += take as u64;
             if pages.step(page.records.len(), Rest::Total(total)) != Step::More {
                 break;
@@ -484,7 +506,11 @@ impl AgentQuery<'_> {
             body: Some(json!({
                 "filters": filters,
                 "includeAgentMetadata": false,
-                "metricsToRetrieveCurrentValue": ["agent_current_status", "agent_load", "assigned_conversations", "active_conversations"],
+                "metricsToRetrieveCurrentValue": [
+                    "agent_current_status", "agent_current_status_start_time",
+                    "agent_current_status_reason", "agent_current_status_reason_start_time",
+                    "agent_load", "assigned_conversations", "active_conversations", "max_slots",
+                ],
             })),
             bearer_ok: true,
         };
@@ -492,33 +518,52 @@ impl AgentQuery<'_> {
     }
 }
 
-/// Adds agents' status, load and conversations.
-fn add_agents(
-    b: &mut SnapshotBuilder,
-    account: &str,
-    records: &[AgentRecord],
-) -> Result<(), CollectError> {
-    for r in records {
-        let id = id_text(&r.agent_id);
-        if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
-            for st in STATUSES {
-                let v = (st == current) as u8 as f64;
-                b.add(&specs::AGENT_STATUS, &[account, &id, st], Some(v))?;
+/// Where agent_view's records go: the snapshot, up to `max_agents` agents a run.
+struct AgentSink<'a> {
+    b: &'a mut SnapshotBuilder,
+    account: &'a str,
+    /// Agents that may still get series this run.
+    room: usize,
+    /// Agents left out for want of room.
+    over: u64,
+}
+
+impl AgentSink<'_> {
+    /// Adds agents' status (since when, with its reason), load, conversations and slots.
+    fn add(&mut self, records: &[AgentRecord]) -> Result<(), CollectError> {
+        let (b, account) = (&mut *self.b, self.account);
+        for r in records {
+            if self.room == 0 {
+                self.over += 1;
+                continue;
+            }
+            self.room -= 1;
+            let id = id_text(&r.agent_id);
+            let key = [account, id.as_str()];
+            if let Some(current) = r.status.as_deref().and_then(mapping::status_label) {
+                for st in STATUSES {
+                    let v = (st == current) as u8 as f64;
+                    b.add(&specs::AGENT_STATUS, &[account, &id, st], Some(v))?;
+                }
+            }
+            let value = |v: &Option<Reading>| v.as_ref().and_then(Reading::value);
+            let seconds =
+                |v: &Option<Reading>| value(v).filter(|ms| *ms > 0.0).map(|ms| ms / 1000.0);
+            b.add(&specs::AGENT_LOAD, &key, value(&r.load))?;
+            b.add(&specs::AGENT_ASSIGNED, &key, value(&r.assigned))?;
+            b.add(&specs::AGENT_ACTIVE, &key, value(&r.active))?;
+            b.add(&specs::AGENT_MAX_SLOTS, &key, value(&r.max_slots))?;
+            b.add(&specs::AGENT_STATUS_SINCE, &key, seconds(&r.status_since))?;
+            if let Some(reason) = r.reason_id.as_ref().and_then(mapping::reason_label) {
+                b.add(
+                    &specs::AGENT_REASON_SINCE,
+                    &[account, &id, &reason],
+                    seconds(&r.reason_since),
+                )?;
             }
         }
-        b.add(
-            &specs::AGENT_LOAD,
-            &[account, &id],
-            r.load.as_ref().and_then(Reading::value),
-        )?;
-        for (spec, v) in [
-            (&specs::AGENT_ASSIGNED, &r.assigned),
-            (&specs::AGENT_ACTIVE, &r.active),
-        ] {
-            b.add(spec, &[account, &id], v.as_ref().and_then(Reading::value))?;
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Which agents one agent_view query asks for: all logged-in ones, one agent group's, or one
@@ -557,3 +602,39 @@ impl AgentFilter {
 }
 
 collector_via_run!(KeyMessagingMetrics);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_agent_view_record_gives_status_since_and_no_reason() {
+        let body: AgentViewResponse = serde_json::from_str(include_str!(
+            "../../../../../tests/fixtures/liveperson/kmm-agent-view.json"
+        ))
+        .unwrap();
+        let mut b = SnapshotBuilder::new(specs::ALL);
+        let mut sink = AgentSink {
+            b: &mut b,
+            account: "1",
+            room: 10,
+            over: 0,
+        };
+        sink.add(&body.records).unwrap();
+        let snap = b.build();
+        let agent = ["1", "2434634412"];
+        assert_eq!(
+            snap.value(&specs::AGENT_STATUS_SINCE, &agent),
+            Some(1_597_063_917.599)
+        );
+        assert_eq!(
+            snap.value(&specs::AGENT_STATUS, &["1", "2434634412", "online"]),
+            Some(1.0)
+        );
+        assert_eq!(snap.value(&specs::AGENT_ACTIVE, &agent), Some(4.0));
+        // "NA": no reason, so no reason series.
+        assert!(!snap.families.contains_key(specs::AGENT_REASON_SINCE.name));
+        // The example asked no max_slots: configuredMaxSlots is only in its metadata.
+        assert_eq!(snap.value(&specs::AGENT_MAX_SLOTS, &agent), None);
+    }
+}

@@ -78,4 +78,16 @@ pub struct AgentRecord {
     /// Conversations active.
     #[serde(rename = "activeConversations")]
     pub active: Option<Reading>,
+    /// When the current status began, epoch ms.
+    #[serde(rename = "agentCurrentStatusStartTime")]
+    pub status_since: Option<Reading>,
+    /// The current status's custom reason id, "NA" for none.
+    #[serde(rename = "agentCurrentStatusReasonId")]
+    pub reason_id: Option<Value>,
+    /// When the current reason began, epoch ms.
+    #[serde(rename = "agentCurrentStatusReasonStartTime")]
+    pub reason_since: Option<Reading>,
+    /// The agent's configured maximum of concurrent conversations (asked as `max_slots`).
+    #[serde(rename = "configuredMaxSlots")]
+    pub max_slots: Option<Reading>,
 }

@@ -208,10 +208,37 @@ pub static AGENT_ACTIVE: MetricSpec = MetricSpec {
     labels: &["account_id", "agent_id"],
 };
 
+/// When each agent's current status began (agent_view, off by default).
+pub static AGENT_STATUS_SINCE: MetricSpec = MetricSpec {
+    name: "liveperson_agent_status_start_timestamp_seconds",
+    help: "Unix time the agent's current status began (time in status: time() minus this)",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &["account_id", "agent_id"],
+};
+
+/// When each agent's current status reason began (agent_view, off by default).
+pub static AGENT_REASON_SINCE: MetricSpec = MetricSpec {
+    name: "liveperson_agent_status_reason_start_timestamp_seconds",
+    help: "Unix time the agent's current status reason began, labelled with the reason; absent when the status has no reason",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &["account_id", "agent_id", "status_reason_id"],
+};
+
+/// Each agent's configured maximum of concurrent conversations (agent_view, off by default).
+pub static AGENT_MAX_SLOTS: MetricSpec = MetricSpec {
+    name: "liveperson_agent_max_slots",
+    help: "The agent's configured maximum of concurrent conversations",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &["account_id", "agent_id"],
+};
+
 /// Agents agent_view could not serve (beyond its 1,000-row cap even per group and status).
 pub static AGENTS_NOT_VIEWED: MetricSpec = MetricSpec {
     name: "liveperson_agent_view_agents_not_collected",
-    help: "Logged-in agents at the last run that agent_view's cap of 1,000 rows per query kept out, even asked per agent group and status (0 when every agent was collected)",
+    help: "Logged-in agents at the last run without series: beyond agent_view's 1,000 rows per query even asked per agent group and status, or beyond max_agents (0 when every agent was collected)",
     unit: None,
     kind: Kind::Gauge,
     labels: &["account_id"],
@@ -241,6 +268,9 @@ pub static ALL: &[&MetricSpec] = all_of!(
         &AGENT_LOAD,
         &AGENT_ASSIGNED,
         &AGENT_ACTIVE,
+        &AGENT_STATUS_SINCE,
+        &AGENT_REASON_SINCE,
+        &AGENT_MAX_SLOTS,
         &AGENTS_NOT_VIEWED,
     ]
 );
