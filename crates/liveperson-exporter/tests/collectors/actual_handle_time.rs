@@ -34,7 +34,7 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
     let mut xc = exporter_config(&s);
     xc.accounts[0].collectors.insert(
         "actual_handle_time".into(),
-        serde_json::json!({"interval": "30m", "timeout": "5m"}),
+        serde_json::json!({"interval": "30m", "timeout": "5m", "per_agent": true, "per_agent_group": true, "max_agents": 1000}),
     );
     let mut c = one_collector(&s, &xc, "actual_handle_time");
     let start = s.now();
@@ -97,6 +97,8 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
     let e = s.engine(&acct);
     let now = s.now();
     let mut want: BTreeMap<(String, String), (u64, i64)> = BTreeMap::new();
+    let mut per_agent: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+    let mut per_group: BTreeMap<String, (u64, i64)> = BTreeMap::new();
     let mut in_window = 0;
     for r in e
         .records
@@ -112,6 +114,20 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
             .or_default();
         w.0 += 1;
         w.1 += r.handle_ms;
+        for (id, to) in [
+            (
+                e.world.agents[r.agent as usize].id.to_string(),
+                &mut per_agent,
+            ),
+            (
+                e.world.groups[r.group as usize].id.to_string(),
+                &mut per_group,
+            ),
+        ] {
+            let w = to.entry(id).or_default();
+            w.0 += 1;
+            w.1 += r.handle_ms;
+        }
         if r.end >= now - 25 * HOUR {
             in_window += 1;
         }
@@ -131,6 +147,25 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
         );
         assert_eq!(snap.value(&aht::SEGMENTS, &key), Some(*n as f64));
     }
+    // The opt-in breakdowns count the same segments per agent and per agent group.
+    for (spec, want) in [
+        (&aht::AGENT_HANDLE_TIME, &per_agent),
+        (&aht::AGENT_GROUP_HANDLE_TIME, &per_group),
+    ] {
+        assert_eq!(snap.families[spec.name].histograms.len(), want.len());
+        for (id, (n, ms)) in want {
+            let h = snap
+                .histogram(spec, &[&acct, id])
+                .unwrap_or_else(|| panic!("{} {id}", spec.name));
+            assert_eq!(h.count(), *n, "{} {id}", spec.name);
+            assert!(
+                (h.sum - *ms as f64 / 1000.0).abs() < 1e-6,
+                "{} {id}",
+                spec.name
+            );
+        }
+    }
+    assert_eq!(snap.value(&aht::OVER_LIMIT, &[&acct]), Some(0.0));
     let exported: u64 = snap.families[aht::HANDLE_TIME.name]
         .histograms
         .iter()
@@ -148,6 +183,42 @@ async fn counted_once(seed: u64, lateness: SegmentLateness) {
     println!(
         "{lateness:?}: ids kept (max per day) {days:?}; segments counted: {total}; requests: {}",
         s.shared.accounting.total(Api::AgentSegments)
+    );
+}
+
+#[tokio::test]
+async fn agents_beyond_max_agents_are_left_out_of_the_per_agent_histograms_and_counted() {
+    let mut cfg = SimConfig::for_tests(103);
+    cfg.clock = ClockMode::Manual(DEFAULT_MANUAL_START + 14 * HOUR);
+    let s = simulator::start(cfg).await.unwrap();
+    let mut xc = exporter_config(&s);
+    xc.accounts[0].collectors.insert(
+        "actual_handle_time".into(),
+        serde_json::json!({"backfill": "12h", "per_agent": true, "max_agents": 3}),
+    );
+    let mut c = one_collector(&s, &xc, "actual_handle_time");
+    let snap = c.run().await;
+    let acct = s.account_ids()[0].clone();
+    let per_agent = &snap.families[aht::AGENT_HANDLE_TIME.name].histograms;
+    assert_eq!(per_agent.len(), 3, "at most max_agents agents");
+    let in_agents: u64 = per_agent.iter().map(|h| h.count()).sum();
+    let counted: u64 = snap.families[aht::HANDLE_TIME.name]
+        .histograms
+        .iter()
+        .map(|h| h.count())
+        .sum();
+    let over = snap.value(&aht::OVER_LIMIT, &[&acct]).unwrap() as u64;
+    assert!(over > 0 && counted > in_agents);
+    assert_eq!(
+        in_agents + over,
+        counted,
+        "every segment is per agent or counted over"
+    );
+    assert!(
+        snap.families
+            .get(aht::AGENT_GROUP_HANDLE_TIME.name)
+            .is_none_or(|f| f.histograms.is_empty()),
+        "per_agent_group is off"
     );
 }
 

@@ -1,5 +1,7 @@
 //! `actual_handle_time`: closed agent segments from the AHT API (`agent-segments`, CSDS
-//! `agentActivityDomain`, OAuth 1.0a) as a histogram of handle time per skill and end reason.
+//! `agentActivityDomain`, OAuth 1.0a) as a histogram of handle time per skill and end reason, and,
+//! opted into (`per_agent`, `per_agent_group`), per agent and per agent group, at most
+//! `max_agents` of each.
 //!
 //! Segments show up to 24 hours after they close (the API's completeness horizon), in any order,
 //! and the API can only be asked by close time. The first run reads the whole window (the horizon
@@ -37,9 +39,9 @@ use crate::config::{Problems, join};
 use crate::liveperson::Call;
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::service::Service;
-use mapping::Histograms;
+use mapping::{Breakdowns, Histograms};
 use model::{Page, Segment};
-use specs::{ALL, DROPPED, TRACKED};
+use specs::{ALL, DROPPED, OVER_LIMIT, TRACKED};
 
 /// The registry entry.
 pub static ENTRY: Entry = Entry {
@@ -60,6 +62,13 @@ collector_settings! {
         backfill: Duration,
         /// Histogram bucket upper bounds, seconds.
         buckets: Vec<f64>,
+        /// Also a histogram per agent (for coaching; one series set per agent).
+        per_agent: bool,
+        /// Also a histogram per agent group.
+        per_agent_group: bool,
+        /// Most agents (and most agent groups) with a histogram; segments of others are counted
+        /// in `liveperson_aht_segments_over_agent_limit_total` (and per skill as always).
+        max_agents: usize,
     }
     defaults {
         horizon: Duration::from_secs(86_400),
@@ -67,6 +76,9 @@ collector_settings! {
         buckets: vec![
             30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 7200.0,
         ],
+        per_agent: false,
+        per_agent_group: false,
+        max_agents: 500,
     }
 }
 
@@ -104,7 +116,14 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             closes: BTreeMap::new(),
             invalid_count: 0,
             out_of_window: 0,
-            hist: Histograms::new(s.buckets),
+            hist: Histograms::with_breakdowns(
+                s.buckets,
+                Breakdowns {
+                    per_agent: s.per_agent,
+                    per_agent_group: s.per_agent_group,
+                    max_agents: s.max_agents,
+                },
+            ),
         }),
     })
 }
@@ -306,6 +325,7 @@ impl ActualHandleTime {
         }
 
         let (mut newly_invalid, mut stray) = (0, 0);
+        let over_limit_before = self.hist.over_limit().unwrap_or(0);
         for (seg, (asked_from, asked_to)) in fresh {
             // A segment outside the asked span may be one the horizon has left, counted before
             // and no longer remembered: it must not count again.
@@ -347,6 +367,10 @@ impl ActualHandleTime {
             tracing::warn!(account = %account, segments = stray, "segments outside the asked window dropped");
             self.out_of_window += stray;
         }
+        let over_limit = self.hist.over_limit().unwrap_or(0) - over_limit_before;
+        if over_limit > 0 {
+            tracing::warn!(account = %account, segments = over_limit, "segments of agents (or groups) beyond actual_handle_time.max_agents left out of the per-agent histograms");
+        }
         self.read_until = Some(now);
         // Segments the horizon has left cannot show again.
         self.seen.retain(|_, s| s.end >= from);
@@ -362,6 +386,11 @@ impl ActualHandleTime {
         ] {
             b.add(&DROPPED, &[&account, reason], Some(n as f64))?;
         }
+        b.add(
+            &OVER_LIMIT,
+            &[&account],
+            self.hist.over_limit().map(|n| n as f64),
+        )?;
         Ok(b.build())
     }
 }

@@ -33,6 +33,12 @@ pub struct Segment {
     /// The skill (a number or a string).
     #[serde(rename = "skillId")]
     pub skill: Value,
+    /// The agent.
+    #[serde(rename = "agentId")]
+    pub agent: Option<Value>,
+    /// The agent's group.
+    #[serde(rename = "groupId")]
+    pub group: Option<Value>,
     /// Why it ended (the docs spell the key both ways).
     #[serde(rename = "endReason", alias = "EndReason")]
     pub end_reason: Option<String>,
