@@ -27,7 +27,17 @@ fn kmm_documented_group_example() {
     assert_eq!(groups.len(), 1);
     let g = &groups[0];
     let mut b = SnapshotBuilder::new(kmm::ALL);
-    kmm_map::current(&mut b, &kmm::agent_group::LEVEL, &["1", &g.key], &g.metrics).unwrap();
+    kmm_map::current(
+        &mut b,
+        &kmm::agent_group::LEVEL,
+        &["1", &g.key],
+        &g.metrics,
+        &mut kmm_map::Loads {
+            scale: 1.0,
+            implausible: 0,
+        },
+    )
+    .unwrap();
     let snap = b.build();
     let key = ["1", "1641709730"];
     let v = |spec, extra: Option<&str>| {

@@ -144,7 +144,7 @@ proptest! {
         if let Ok(r) = serde_json::from_value::<kmm_model::MetricsResponse>(body) {
             let mut b = builder(kmm::ALL);
             for g in r.group_by.iter().flat_map(|g| &g.groups) {
-                kmm_map::current(&mut b, &kmm::agent_group::LEVEL, &["1", &g.key], &g.metrics)
+                kmm_map::current(&mut b, &kmm::agent_group::LEVEL, &["1", &g.key], &g.metrics, &mut kmm_map::Loads { scale: 1.0, implausible: 0 })
                     .unwrap();
                 if let Ok(closed) = kmm_map::closed(&g.metrics) {
                     for (_, n) in closed {

@@ -129,6 +129,9 @@ pub struct FaultSpec {
     /// Successful answers leave these fields out wherever they occur (a breakdown LivePerson
     /// does not send, e.g. `closedByAgent` beside `closedConversations`).
     pub omit_fields: Vec<String>,
+    /// Successful answers multiply these numeric fields by these factors wherever they occur
+    /// (a unit LivePerson may send otherwise, e.g. loads as percentages: `{"agentLoad": 100}`).
+    pub scale_fields: std::collections::BTreeMap<String, f64>,
 }
 
 /// How a successful answer's body is spoilt.
@@ -188,6 +191,8 @@ pub struct Decision {
     pub to_exclusive: bool,
     /// Fields left out of a successful answer.
     pub omit_fields: Vec<String>,
+    /// Fields of a successful answer multiplied by a factor.
+    pub scale_fields: std::collections::BTreeMap<String, f64>,
 }
 
 /// Runtime fault configuration of every API.
@@ -248,6 +253,7 @@ impl Faults {
             body: s.body,
             out_of_window: s.out_of_window,
             omit_fields: s.omit_fields.clone(),
+            scale_fields: s.scale_fields.clone(),
             ..Decision::default()
         };
         if s.down {

@@ -434,14 +434,21 @@ fn spoil(v: &Value, how: BodyFault) -> Value {
     }
 }
 
-/// Removes the fields named `names` from every object in `v`.
-fn omit(v: &mut Value, names: &[String]) {
+/// Removes the fields `d.omit_fields` names from every object in `v`, and multiplies those
+/// `d.scale_fields` names.
+fn reshape(v: &mut Value, d: &Decision) {
     match v {
         Value::Object(m) => {
-            m.retain(|k, _| !names.contains(k));
-            m.values_mut().for_each(|x| omit(x, names));
+            m.retain(|k, _| !d.omit_fields.contains(k));
+            for (k, x) in m.iter_mut() {
+                let factor = d.scale_fields.get(k).copied();
+                match (factor, x.as_f64()) {
+                    (Some(f), Some(n)) if n >= 0.0 => *x = serde_json::json!(n * f),
+                    _ => reshape(x, d),
+                }
+            }
         }
-        Value::Array(a) => a.iter_mut().for_each(|x| omit(x, names)),
+        Value::Array(a) => a.iter_mut().for_each(|x| reshape(x, d)),
         _ => {}
     }
 }
@@ -530,11 +537,13 @@ fn spoilt(status: u16, body: &Value, how: BodyFault) -> Response {
 }
 
 fn finish(status: u16, body: &Value, d: &Decision) -> Response {
-    if !d.omit_fields.is_empty() && (200..300).contains(&status) {
+    let reshaped = !d.omit_fields.is_empty() || !d.scale_fields.is_empty();
+    if reshaped && (200..300).contains(&status) {
         let mut body = body.clone();
-        omit(&mut body, &d.omit_fields);
+        reshape(&mut body, d);
         let d = Decision {
             omit_fields: Vec::new(),
+            scale_fields: Default::default(),
             ..d.clone()
         };
         return finish(status, &body, &d);

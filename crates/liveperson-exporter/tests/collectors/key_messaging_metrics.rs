@@ -130,6 +130,46 @@ async fn kmm_gauges_equal_the_ground_truth_per_skill_group_and_account() {
 }
 
 #[tokio::test]
+async fn loads_sent_as_percentages_are_read_with_load_unit_percent_and_flagged_without_it() {
+    let s = sim(35, 60, 8).await;
+    // LivePerson's docs call loads percentages: the simulator sends them so.
+    let percent: std::collections::BTreeMap<String, f64> = [
+        "agentLoad",
+        "humanAgentLoad",
+        "humanOnlineLoad",
+        "humanAwayLoad",
+    ]
+    .into_iter()
+    .map(|f| (f.to_string(), 100.0))
+    .collect();
+    s.faults().set(
+        Api::KmmMetrics,
+        FaultSpec {
+            scale_fields: percent,
+            ..FaultSpec::default()
+        },
+    );
+    let acct = s.account_ids()[0].clone();
+    let truth = s
+        .engine(&acct)
+        .truth_current(Scope::All, UserTypes::ALL)
+        .agent_load
+        .unwrap();
+    for (unit, want, flagged) in [("percent", truth, false), ("ratio", truth * 100.0, true)] {
+        let mut cfg = exporter_config(&s);
+        cfg.accounts[0]
+            .collectors
+            .get_mut("key_messaging_metrics")
+            .unwrap()["load_unit"] = unit.into();
+        let snap = one_collector(&s, &cfg, "key_messaging_metrics").run().await;
+        let got = snap.value(&kmm::account::AGENT_LOAD, &[&acct]).unwrap();
+        assert!((got - want).abs() < 1e-9, "{unit}: {got} vs {want}");
+        let implausible = snap.value(&kmm::IMPLAUSIBLE_LOADS, &[&acct]).unwrap();
+        assert_eq!(implausible > 0.0, flagged, "{unit}: {implausible} flagged");
+    }
+}
+
+#[tokio::test]
 async fn kmm_pages_through_more_than_fifty_skills() {
     let s = sim(32, 150, 120).await;
     let cfg = exporter_config(&s);

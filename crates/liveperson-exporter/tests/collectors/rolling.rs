@@ -97,7 +97,19 @@ async fn step_through(
 #[tokio::test]
 async fn messaging_conversation_counters_equal_truth_over_six_hours_of_faults() {
     let s = sim(61).await;
-    let cfg = config(&s);
+    let mut cfg = config(&s);
+    // Every agent group too: one request each per run, counted with the same buckets.
+    let group_ids: Vec<String> = s
+        .engine(&s.account_ids()[0])
+        .world
+        .groups
+        .iter()
+        .map(|g| g.id.to_string())
+        .collect();
+    cfg.accounts[0]
+        .collectors
+        .get_mut("messaging_conversation")
+        .unwrap()["agent_groups"] = serde_json::json!(group_ids);
     let mut r = one_collector(&s, &cfg, "messaging_conversation");
     let start = s.now();
     r.run().await;
@@ -136,21 +148,88 @@ async fn messaging_conversation_counters_equal_truth_over_six_hours_of_faults() 
             assert_eq!(got, t[&res].count as f64, "skill {} {name}", sk.id);
         }
     }
+    let mut per_group =
+        vec![std::collections::BTreeMap::<Resolver, (u64, i64)>::new(); group_ids.len()];
     for (i, a) in e.world.agents.iter().enumerate() {
         let t = e.truth_resolved(from, until, None, Some(i as u32));
         let got = snap
             .value(&mc::agent::RESOLVED, &[&acct, &a.id.to_string(), "agent"])
             .unwrap_or(0.0);
         assert_eq!(got, t[&Resolver::Agent].count as f64, "agent {}", a.id);
+        for (res, r) in t {
+            let g = per_group[a.group as usize].entry(res).or_default();
+            g.0 += r.count;
+            g.1 += r.handling_ms;
+        }
     }
-    // One request per successful run, plus the retried and failed attempts the faults caused.
+    // A group's resolutions are its agents'.
+    for (g, want) in group_ids.iter().zip(&per_group) {
+        for (res, name) in names {
+            let (n, ms) = want.get(&res).copied().unwrap_or_default();
+            let got = |spec| snap.value(spec, &[&acct, g, name]).unwrap_or(0.0);
+            assert_eq!(
+                got(&mc::agent_group::RESOLVED),
+                n as f64,
+                "group {g} {name}"
+            );
+            assert_eq!(
+                (got(&mc::agent_group::HANDLING) * 1000.0).round() as i64,
+                ms,
+                "group {g} {name}"
+            );
+        }
+    }
+    assert!(per_group.iter().filter(|g| !g.is_empty()).count() >= 2);
+    assert_eq!(
+        snap.value(&mc::IMPLAUSIBLE, &[&acct]),
+        Some(0.0),
+        "milliseconds are plausible"
+    );
+    // One request per group and successful run, plus the retried and failed attempts the
+    // faults caused.
     let v = r.traffic.view();
     let ok = v
         .requests
         .get(&(acct.clone(), "msgconversation", "200".to_string()))
         .copied()
         .unwrap_or(0);
-    assert!(ok <= runs, "{ok} successful requests for {runs} runs");
+    let per_run = 1 + group_ids.len() as u64;
+    assert!(
+        ok <= runs * per_run,
+        "{ok} successful requests for {runs} runs"
+    );
+}
+
+#[tokio::test]
+async fn handling_times_in_the_wrong_unit_are_counted_as_implausible() {
+    let s = sim(63).await;
+    let mut cfg = config(&s);
+    cfg.accounts[0]
+        .collectors
+        .get_mut("messaging_conversation")
+        .unwrap()["handling_time_unit"] = "seconds".into();
+    let mut r = one_collector(&s, &cfg, "messaging_conversation");
+    let start = s.now();
+    r.run().await;
+    let clock = s.clock().unwrap().clone();
+    let mut snap = r.run().await;
+    for _ in 0..12 {
+        clock.advance(5 * MINUTE);
+        snap = r.run().await;
+    }
+    let acct = s.account_ids()[0].clone();
+    let from = (start - 5 * MINUTE).div_euclid(5 * MINUTE) * 5 * MINUTE;
+    let until = snap.value(&mc::COUNTED_UNTIL, &[&acct]).unwrap() as i64 * 1000;
+    let truth = s.engine(&acct).truth_resolved(from, until, None, None);
+    // The simulator sends milliseconds: read as seconds, they are counted as read...
+    assert_eq!(
+        snap.value(&mc::account::HANDLING, &[&acct, "agent"]),
+        Some(truth[&Resolver::Agent].count as f64)
+            .map(|_| truth[&Resolver::Agent].handling_ms as f64)
+    );
+    // ...and every bucket with agent resolutions is flagged.
+    let flagged = snap.value(&mc::IMPLAUSIBLE, &[&acct]).unwrap();
+    assert!(flagged >= 6.0, "{flagged} buckets flagged");
 }
 
 #[tokio::test]

@@ -21,6 +21,7 @@ static API: RollingApi = RollingApi {
     counted: COUNTED,
     skipped: &SKIPPED,
     counted_until: &COUNTED_UNTIL,
+    plausibility: None,
     all: ALL,
 };
 

@@ -1,5 +1,5 @@
-//! Pure mapping from Key Messaging Metrics answers to samples: names, units (ms to seconds), and
-//! "no data" (absent, null or -1) to no sample.
+//! Pure mapping from Key Messaging Metrics answers to samples: names, units (ms to seconds; loads
+//! in the unit chosen, checked for plausibility), and "no data" (absent, null or -1) to no sample.
 
 use super::model::Metrics;
 use super::specs::LevelMetrics;
@@ -13,6 +13,31 @@ pub fn num(m: &Metrics, key: &str) -> Option<f64> {
 
 const MS: f64 = 1000.0;
 
+/// Loads above this ratio are implausible: agents hold more than five times their slots only
+/// when the unit is wrong (percentages read as ratios).
+pub const MAX_PLAUSIBLE_LOAD: f64 = 5.0;
+
+/// Reads loads in the unit chosen (`load_unit`: LivePerson calls them percentages but its
+/// examples show ratios) and counts those implausible as ratios.
+#[derive(Debug, Clone, Copy)]
+pub struct Loads {
+    /// Ratio per unit read: 1 for ratios, 0.01 for percentages.
+    pub scale: f64,
+    /// Loads read above [`MAX_PLAUSIBLE_LOAD`] (still exported as read).
+    pub implausible: u64,
+}
+
+impl Loads {
+    /// A load as a ratio, counted if implausible.
+    pub fn read(&mut self, v: Option<f64>) -> Option<f64> {
+        let ratio = v.map(|v| v * self.scale);
+        if ratio.is_some_and(|r| r > MAX_PLAUSIBLE_LOAD) {
+            self.implausible += 1;
+        }
+        ratio
+    }
+}
+
 /// Adds the current-value and trailing-window gauges of one group (or the account) at `level`.
 /// `key` holds the account id and, below account level, the group's id.
 pub fn current(
@@ -20,6 +45,7 @@ pub fn current(
     level: &LevelMetrics,
     key: &[&str],
     m: &Metrics,
+    loads: &mut Loads,
 ) -> Result<(), EmitError> {
     let with = |extra: &'static str| {
         let mut k = key.to_vec();
@@ -40,10 +66,14 @@ pub fn current(
     ] {
         b.add(level.overdue, &with(state), num(m, name))?;
     }
-    b.add(level.agent_load, key, num(m, "agentLoad"))?;
-    b.add(level.human_agent_load, key, num(m, "humanAgentLoad"))?;
-    b.add(level.human_online_load, key, num(m, "humanOnlineLoad"))?;
-    b.add(level.human_away_load, key, num(m, "humanAwayLoad"))?;
+    for (spec, name) in [
+        (level.agent_load, "agentLoad"),
+        (level.human_agent_load, "humanAgentLoad"),
+        (level.human_online_load, "humanOnlineLoad"),
+        (level.human_away_load, "humanAwayLoad"),
+    ] {
+        b.add(spec, key, loads.read(num(m, name)))?;
+    }
     for (status, name) in [
         ("online", "onlineAgents"),
         ("away", "awayAgents"),

@@ -37,6 +37,7 @@ use crate::liveperson::{ApiError, Call};
 use crate::metrics::snapshot::{Snapshot, SnapshotBuilder};
 use crate::metrics::vocabulary::STATUSES;
 use crate::service::Service;
+use mapping::{Loads, MAX_PLAUSIBLE_LOAD};
 use model::{AgentRecord, AgentViewResponse, Group, Metrics, MetricsResponse};
 use specs::LevelMetrics;
 
@@ -103,6 +104,9 @@ collector_settings! {
         /// Most agents with agent_view series; the rest are counted in
         /// `liveperson_agent_view_agents_not_collected` and logged.
         max_agents: usize,
+        /// The unit LivePerson sends loads in: `ratio` (what its examples show: 1.18, 0.133)
+        /// or `percent` (what its docs call them).
+        load_unit: LoadUnit,
     }
     defaults {
         window: Duration::from_secs(3600),
@@ -110,7 +114,16 @@ collector_settings! {
         group_by: vec!["skill".into(), "agent_group".into()],
         agent_view: false,
         max_agents: 5000,
+        load_unit: LoadUnit::Ratio,
     }
+}
+
+/// A unit loads may come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum LoadUnit {
+    Ratio,
+    Percent,
 }
 
 fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
@@ -138,6 +151,11 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             groupings,
             agent_view: s.agent_view,
             max_agents: s.max_agents,
+            load_scale: match s.load_unit {
+                LoadUnit::Ratio => 1.0,
+                LoadUnit::Percent => 0.01,
+            },
+            implausible_loads: 0,
             watermark: None,
             closed: BTreeMap::new(),
         }),
@@ -175,6 +193,10 @@ struct KeyMessagingMetrics {
     groupings: Vec<Grouping>,
     agent_view: bool,
     max_agents: usize,
+    /// Ratio per load unit read.
+    load_scale: f64,
+    /// Loads read implausibly high, so far.
+    implausible_loads: u64,
     /// End of the last counted minute.
     watermark: Option<EpochMs>,
     /// Closed conversations counted so far, by owner and closer.
@@ -268,6 +290,10 @@ impl KeyMessagingMetrics {
         }
         // By owner: a group the answer lists twice is counted once.
         let mut new_closed: BTreeMap<Owner, Metrics> = BTreeMap::new();
+        let mut loads = Loads {
+            scale: self.load_scale,
+            implausible: 0,
+        };
         // The agent groups listed, to ask agent_view per group when it has too many agents.
         let mut agent_groups: Vec<String> = Vec::new();
         for (i, &g) in self.groupings.iter().enumerate() {
@@ -290,7 +316,13 @@ impl KeyMessagingMetrics {
                 agent_groups.extend(groups.iter().map(|grp| grp.key.clone()));
             }
             for grp in &groups {
-                mapping::current(&mut b, level, &[&account, &grp.key], &grp.metrics)?;
+                mapping::current(
+                    &mut b,
+                    level,
+                    &[&account, &grp.key],
+                    &grp.metrics,
+                    &mut loads,
+                )?;
                 // A known skill or group has closed-conversation counters from the start, at 0.
                 for closer in mapping::CLOSERS {
                     self.closed
@@ -302,7 +334,7 @@ impl KeyMessagingMetrics {
                 }
             }
             if let Some(all) = &all {
-                mapping::current(&mut b, &specs::account::LEVEL, &[&account], all)?;
+                mapping::current(&mut b, &specs::account::LEVEL, &[&account], all, &mut loads)?;
                 for closer in mapping::CLOSERS {
                     self.closed
                         .entry(((None, String::new()), closer))
@@ -328,9 +360,18 @@ impl KeyMessagingMetrics {
             }
         }
         if self.agent_view {
-            self.agents(ctx, &account, now, &agent_groups, &mut b)
+            self.agents(ctx, &account, now, &agent_groups, &mut b, &mut loads)
                 .await?;
         }
+        if loads.implausible > 0 {
+            tracing::warn!(account = %account, loads = loads.implausible, "loads above {MAX_PLAUSIBLE_LOAD} as a ratio: key_messaging_metrics.load_unit is probably wrong");
+        }
+        self.implausible_loads += loads.implausible;
+        b.add(
+            &specs::IMPLAUSIBLE_LOADS,
+            &[&account],
+            Some(self.implausible_loads as f64),
+        )?;
         // Every request succeeded and every count is a count: count the new minutes, then move
         // the watermark.
         let mut counts = Vec::with_capacity(new_closed.len());
@@ -371,6 +412,7 @@ impl KeyMessagingMetrics {
         now: EpochMs,
         agent_groups: &[String],
         b: &mut SnapshotBuilder,
+        loads: &mut Loads,
     ) -> Result<(), CollectError> {
         let mut todo = vec![AgentFilter::default()];
         let mut not_viewed = 0;
@@ -379,6 +421,7 @@ impl KeyMessagingMetrics {
             account,
             room: self.max_agents,
             over: 0,
+            loads,
         };
         while let Some(filter) = todo.pop() {
             let narrower = filter.narrower(agent_groups);
@@ -526,6 +569,8 @@ struct AgentSink<'a> {
     room: usize,
     /// Agents left out for want of room.
     over: u64,
+    /// How loads are read.
+    loads: &'a mut Loads,
 }
 
 impl AgentSink<'_> {
@@ -549,7 +594,7 @@ impl AgentSink<'_> {
             let value = |v: &Option<Reading>| v.as_ref().and_then(Reading::value);
             let seconds =
                 |v: &Option<Reading>| value(v).filter(|ms| *ms > 0.0).map(|ms| ms / 1000.0);
-            b.add(&specs::AGENT_LOAD, &key, value(&r.load))?;
+            b.add(&specs::AGENT_LOAD, &key, self.loads.read(value(&r.load)))?;
             b.add(&specs::AGENT_ASSIGNED, &key, value(&r.assigned))?;
             b.add(&specs::AGENT_ACTIVE, &key, value(&r.active))?;
             b.add(&specs::AGENT_MAX_SLOTS, &key, value(&r.max_slots))?;
@@ -614,11 +659,16 @@ mod tests {
         ))
         .unwrap();
         let mut b = SnapshotBuilder::new(specs::ALL);
+        let mut loads = Loads {
+            scale: 1.0,
+            implausible: 0,
+        };
         let mut sink = AgentSink {
             b: &mut b,
             account: "1",
             room: 10,
             over: 0,
+            loads: &mut loads,
         };
         sink.add(&body.records).unwrap();
         let snap = b.build();

@@ -244,6 +244,15 @@ pub static AGENTS_NOT_VIEWED: MetricSpec = MetricSpec {
     labels: &["account_id"],
 };
 
+/// Loads implausible for the unit chosen.
+pub static IMPLAUSIBLE_LOADS: MetricSpec = MetricSpec {
+    name: "liveperson_key_messaging_metrics_implausible_loads_total",
+    help: "Loads read above 5 as a ratio in load_unit (the unit is probably wrong: percentages read as ratios; the values are exported as read)",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id"],
+};
+
 /// The metrics of the given levels, then the given others.
 macro_rules! all_of {
     ([$($m:ident),*], [$($other:expr),* $(,)?]) => {
@@ -272,5 +281,6 @@ pub static ALL: &[&MetricSpec] = all_of!(
         &AGENT_REASON_SINCE,
         &AGENT_MAX_SLOTS,
         &AGENTS_NOT_VIEWED,
+        &IMPLAUSIBLE_LOADS,
     ]
 );

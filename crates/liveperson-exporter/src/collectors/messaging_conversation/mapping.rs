@@ -1,46 +1,57 @@
 //! Pure mapping of messaging_conversation's bucket fields to its counters: which field adds to which
-//! metric, with which unit scale and label value. The buckets themselves are read by
+//! metric, in which unit and with which label value. The buckets themselves are read by
 //! `collectors::rolling`.
 
-use super::specs::{account, agent, skill};
-use crate::collectors::rolling::Counted;
+use super::specs::{account, agent, agent_group, skill};
+use crate::collectors::rolling::{Counted, FieldUnit};
 
 macro_rules! counted {
-    ($field:literal, $scale:expr, $label:literal, $m:ident) => {
+    ($field:literal, $unit:expr, $label:literal, $m:ident) => {
         Counted {
             field: $field,
-            scale: $scale,
+            unit: $unit,
             label: Some($label),
             specs: [&account::$m, &skill::$m, &agent::$m],
+            group: Some(&agent_group::$m),
         }
     };
 }
 
-/// The API's fields counted, each with its unit scale and label value, at every level.
+/// The API's fields counted, each with its unit and label value, at every level.
 pub static COUNTED: &[Counted] = &[
-    counted!("resolvedConversations_byCCP", 1.0, "agent", RESOLVED),
+    counted!(
+        "resolvedConversations_byCCP",
+        FieldUnit::Count,
+        "agent",
+        RESOLVED
+    ),
     counted!(
         "resolvedConversations_byConsumer",
-        1.0,
+        FieldUnit::Count,
         "consumer",
         RESOLVED
     ),
-    counted!("resolvedConversations_bySystem", 1.0, "system", RESOLVED),
+    counted!(
+        "resolvedConversations_bySystem",
+        FieldUnit::Count,
+        "system",
+        RESOLVED
+    ),
     counted!(
         "totalHandlingTime_resolvedConversations_byCCP",
-        0.001,
+        FieldUnit::UndocumentedTime,
         "agent",
         HANDLING
     ),
     counted!(
         "totalHandlingTime_resolvedConversations_byConsumer",
-        0.001,
+        FieldUnit::UndocumentedTime,
         "consumer",
         HANDLING
     ),
     counted!(
         "totalHandlingTime_resolvedConversations_bySystem",
-        0.001,
+        FieldUnit::UndocumentedTime,
         "system",
         HANDLING
     ),
