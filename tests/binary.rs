@@ -71,6 +71,27 @@ fn demo_serves_metrics_and_stops_on_sigterm() {
             .await
             .unwrap();
         assert!(text.contains("# TYPE liveperson_account_closed_conversations_total counter"));
+        // The status page shows each collector's backfill: the demo's interval_metrics has one.
+        let mut page = String::new();
+        for _ in 0..100 {
+            page = http
+                .get(format!("{base}/"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if page.contains("<td>done</td>") || page.contains("% counted</td>") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(page.contains("<th>backfill</th>"), "{page}");
+        assert!(
+            page.contains("<td>done</td>") || page.contains("% counted</td>"),
+            "interval_metrics' backfill: {page}"
+        );
         assert!(
             http.get(format!("{base}/healthz"))
                 .send()

@@ -48,6 +48,14 @@ pub static SERIES: MetricSpec = MetricSpec {
     kind: Kind::Gauge,
     labels: &["collector", "account_id"],
 };
+/// How much of a collector's backfill is counted.
+pub static BACKFILL: MetricSpec = MetricSpec {
+    name: "liveperson_exporter_collector_backfill_progress_ratio",
+    help: "Share of the configured backfill the collector has counted (1 once caught up); present for collectors with a backfill",
+    unit: Some(Unit::Ratio),
+    kind: Kind::Gauge,
+    labels: &["collector", "account_id"],
+};
 /// Runs skipped because the previous one was still going.
 pub static SKIPPED: MetricSpec = MetricSpec {
     name: "liveperson_exporter_collector_skipped_runs_total",
@@ -200,6 +208,7 @@ pub static ALL: &[&MetricSpec] = &[
     &DURATION,
     &LAST_SUCCESS,
     &SERIES,
+    &BACKFILL,
     &SKIPPED,
     &ERRORS,
     &REQUESTS,
@@ -256,6 +265,8 @@ pub struct RunStats {
     pub errors: std::collections::BTreeMap<&'static str, u64>,
     /// The most recent error's type and message (kept after recovery, for the status page).
     pub last_error: Option<(&'static str, String)>,
+    /// How much of the collector's backfill is counted (0 to 1), if it has one.
+    pub backfill: Option<f64>,
 }
 
 /// The self metrics that belong to no account: build, configuration, shard, OTLP and the server.
@@ -329,6 +340,7 @@ pub fn account_snapshot(
             r.last_success_ms.map(|t| t as f64 / 1000.0),
         )?;
         b.add(&SERIES, &key, Some(r.series as f64))?;
+        b.add(&BACKFILL, &key, r.backfill)?;
         b.add(&SKIPPED, &key, Some(r.skipped as f64))?;
         let mut errors: std::collections::BTreeMap<&str, u64> =
             ErrorType::all().map(|t| (t, 0)).collect();

@@ -234,6 +234,7 @@ impl Store {
                     slot.stats.last_ok = Some(true);
                     slot.stats.last_success_ms = Some(self.shared.clock.now_ms());
                     slot.series = (snap.series(), snap.counter_series());
+                    slot.stats.backfill = snap.backfill;
                     slot.snapshot = Some(snap.clone());
                     slot.changed = true;
                 }
@@ -536,6 +537,26 @@ mod tests {
         labels: &["account_id"],
     };
     static ALL: &[&MetricSpec] = &[&G, &C];
+
+    #[tokio::test]
+    async fn a_collectors_backfill_progress_is_a_self_metric() {
+        let store = Store::new(
+            Arc::new(ManualClock::new(1_000_000)),
+            Arc::default(),
+            Duration::from_secs(300),
+            self_metrics::Identity::default(),
+        );
+        let mut b = SnapshotBuilder::new(ALL);
+        b.add(&C, &["1"], Some(7.0)).unwrap();
+        b.backfill(0.25);
+        store.publish("1", "test", &Ok(b.build()), Duration::ZERO);
+        store.settled().await;
+        let text = String::from_utf8(store.exposition().to_vec(Format::Text, false)).unwrap();
+        assert!(text.contains(
+            "liveperson_exporter_collector_backfill_progress_ratio{collector=\"test\",account_id=\"1\"} 0.25"
+        ));
+        assert_eq!(store.stats()[0].backfill, Some(0.25));
+    }
 
     #[tokio::test]
     async fn a_failing_collector_keeps_counters_and_drops_gauges_after_max_age() {

@@ -61,6 +61,8 @@ impl Family {
 pub struct Snapshot {
     /// Families by base name.
     pub families: BTreeMap<&'static str, Family>,
+    /// How much of the collector's backfill is counted, 0 to 1; `None` without a backfill.
+    pub backfill: Option<f64>,
 }
 
 impl Snapshot {
@@ -106,6 +108,7 @@ impl Snapshot {
                 .filter(|(_, f)| matches!(f.spec.kind, Kind::Counter | Kind::Histogram))
                 .map(|(k, f)| (*k, f.clone()))
                 .collect(),
+            backfill: self.backfill,
         }
     }
 }
@@ -214,6 +217,11 @@ impl SnapshotBuilder {
             sum,
         });
         Ok(())
+    }
+
+    /// Reports how much of the collector's backfill is counted (0 to 1).
+    pub fn backfill(&mut self, done: f64) {
+        self.snapshot.backfill = Some(done.clamp(0.0, 1.0));
     }
 
     /// The finished snapshot. A series added twice (an answer that lists a row twice) is kept

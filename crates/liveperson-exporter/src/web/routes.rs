@@ -161,7 +161,8 @@ async fn landing(State(RouteState { store, .. }): State<RouteState>) -> Html<Str
          .bad{{color:#b00}}</style></head><body><h1>liveperson-exporter {}</h1>\
          <p><a href=\"/metrics\">/metrics</a> · <a href=\"/readyz\">/readyz</a> · \
          <a href=\"/healthz\">/healthz</a></p><table><tr><th>account</th><th>collector</th>\
-         <th>status</th><th>last success</th><th>last run</th><th>series</th><th>last error</th></tr>",
+         <th>status</th><th>last success</th><th>last run</th><th>series</th><th>backfill</th>\
+         <th>last error</th></tr>",
         env!("CARGO_PKG_VERSION")
     );
     for s in store.stats() {
@@ -184,10 +185,15 @@ async fn landing(State(RouteState { store, .. }): State<RouteState>) -> Html<Str
             .iter()
             .find(|e| e.name == s.collector)
             .map_or("", |e| e.about);
+        let backfill = match s.backfill {
+            Some(done) if done < 1.0 => format!("{:.0}% counted", done * 100.0),
+            Some(_) => "done".to_string(),
+            None => String::new(),
+        };
         let _ = write!(
             h,
             "<tr><td>{}</td><td title=\"{}\">{}</td><td class=\"{}\">{status}</td><td>{last}</td>\
-             <td>{:.3} s</td><td>{}</td><td>{err}</td></tr>",
+             <td>{:.3} s</td><td>{}</td><td>{backfill}</td><td>{err}</td></tr>",
             escape(&s.account),
             escape(about),
             s.collector,

@@ -307,3 +307,86 @@ async fn each_run_makes_the_fewest_requests_the_paging_allows() {
         "skill+agent rows need more than one page an hour: {expected_wfm}"
     );
 }
+
+#[tokio::test]
+async fn a_fourteen_day_backfill_counts_window_by_window_shows_progress_and_equals_truth() {
+    const DAY: i64 = 24 * 60 * MINUTE;
+    let mut sim_cfg = SimConfig::for_tests(73);
+    sim_cfg.history_ms = 14 * DAY;
+    sim_cfg.accounts[0].agents = 12;
+    sim_cfg.accounts[0].skills = 3;
+    let s = simulator::start(sim_cfg).await.unwrap();
+    // Every request takes a while, so 14 days do not fit one run of 1.5 s.
+    s.faults().set(
+        Api::IntervalMetrics,
+        FaultSpec {
+            latency_ms: 5,
+            ..FaultSpec::default()
+        },
+    );
+    let mut cfg = exporter_config(&s);
+    let c = cfg.accounts[0]
+        .collectors
+        .get_mut("interval_metrics")
+        .unwrap();
+    c["backfill"] = "14d".into();
+    c["groupings"] = serde_json::json!(["skill"]);
+    let mut im = one_collector(&s, &cfg, "interval_metrics");
+    let start = s.now();
+    let clock = s.clock().unwrap().clone();
+    let mut progress = Vec::new();
+    let snap = loop {
+        let (result, _) =
+            run_once(im.collector.as_mut(), &im.ctx, Duration::from_millis(1500)).await;
+        let snap = result.expect("a run that stops in time succeeds");
+        let done = snap.backfill.expect("progress is reported");
+        progress.push(done);
+        if done >= 1.0 || progress.len() > 200 {
+            break snap;
+        }
+        clock.advance(5 * MINUTE);
+    };
+    assert!(
+        progress.windows(2).all(|w| w[0] < w[1]),
+        "progress grows run by run: {progress:?}"
+    );
+    assert!(
+        progress.iter().filter(|p| **p > 0.0 && **p < 1.0).count() >= 3,
+        "the backfill took several runs: {progress:?}"
+    );
+    assert_eq!(progress.last(), Some(&1.0));
+    println!("14-day backfill, progress after each run: {progress:.3?}");
+    // Every window counted exactly once: the counters equal the truth of what they cover.
+    let acct = s.account_ids()[0].clone();
+    let until = snap
+        .value(&specs::COUNTED_UNTIL, &[&acct, "skill"])
+        .unwrap() as i64
+        * 1000;
+    let first = start.div_euclid(15 * MINUTE) * 15 * MINUTE - 14 * DAY + 15 * MINUTE;
+    assert!(until - first >= 14 * DAY - 60 * MINUTE, "14 days counted");
+    let e = s.engine(&acct);
+    let mut want: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for ((_, k), c) in e.truth_intervals(first, until, Grouping::Skill) {
+        let w = want.entry(k.skill.unwrap().to_string()).or_default();
+        w.0 += c.ift_ms as f64 / 1000.0;
+        w.1 += c.arrivals as f64;
+    }
+    assert!(want.len() >= 3);
+    for (skill, (ift, arrivals)) in &want {
+        let l = [acct.as_str(), skill.as_str()];
+        assert!(
+            close(
+                snap.value(specs::skill::LEVEL.handle_time, &[&acct, skill, "ift"]),
+                *ift
+            ),
+            "skill {skill} IFT"
+        );
+        assert!(
+            close(
+                snap.value(specs::skill::LEVEL.arrivals.unwrap(), &l),
+                *arrivals
+            ),
+            "skill {skill} arrivals"
+        );
+    }
+}

@@ -146,6 +146,8 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
                 .map(|g| GroupingState {
                     grouping: g,
                     watermark: None,
+                    backfill_from: None,
+                    caught_up: false,
                     skipped: 0,
                 })
                 .collect(),
@@ -153,6 +155,7 @@ fn build(section: Value, path: &str, problems: &mut Problems) -> Option<Built> {
             settle_ms: duration_ms(s.settle_delay),
             page_size: s.page_size,
             include_bot_skills: s.include_bot_skills,
+            run_windows: (0, std::time::Duration::ZERO),
             totals: Totals::default(),
             answered: false,
         }),
@@ -163,7 +166,26 @@ struct GroupingState {
     grouping: Grouping,
     /// Start of the first interval not counted yet.
     watermark: Option<EpochMs>,
+    /// Where the configured backfill started, if there is one.
+    backfill_from: Option<EpochMs>,
+    /// Whether the backfill has been counted to the end once (later 202s do not undo that).
+    caught_up: bool,
     skipped: u64,
+}
+
+impl GroupingState {
+    /// How much of the backfill is counted, when `last_ended` is the newest interval to count:
+    /// 1 once the watermark is past it; `None` without a backfill.
+    fn backfill_progress(&self, last_ended: EpochMs) -> Option<f64> {
+        let from = self.backfill_from?;
+        let done = self.watermark.unwrap_or(from) - from;
+        let all = last_ended + QUARTER - from;
+        Some(if self.caught_up || all <= 0 {
+            1.0
+        } else {
+            (done as f64 / all as f64).min(1.0)
+        })
+    }
 }
 
 struct IntervalMetrics {
@@ -173,6 +195,9 @@ struct IntervalMetrics {
     settle_ms: i64,
     page_size: u32,
     include_bot_skills: bool,
+    /// The windows counted in the current run, and the longest one's duration: a run starts
+    /// no further window it could not finish before its deadline.
+    run_windows: (u32, std::time::Duration),
     totals: Totals,
     /// Whether LivePerson has answered a call yet (credentials and access work).
     answered: bool,
@@ -323,7 +348,11 @@ impl IntervalMetrics {
         let g = self.groupings[idx].grouping;
         // The start of the last interval that ended at least `settle_ms` ago.
         let last_ended = floor_q(now - self.settle_ms) - QUARTER;
-        let start = *self.groupings[idx]
+        let state = &mut self.groupings[idx];
+        if state.watermark.is_none() && self.backfill_ms > 0 {
+            state.backfill_from = Some(floor_q(now - self.backfill_ms));
+        }
+        let start = *state
             .watermark
             .get_or_insert(floor_q(now - self.backfill_ms));
         let mut from = start;
@@ -341,6 +370,16 @@ impl IntervalMetrics {
             self.groupings[idx].watermark = Some(from);
         }
         while from <= last_ended {
+            // A long catch-up (a backfill) is counted a window at a time, each committed on its
+            // own; a run stops before a window it may not finish in time, and succeeds with what
+            // it counted: the next run goes on from there.
+            let (windows, longest) = self.run_windows;
+            let left = crate::liveperson::run_scope::remaining();
+            if windows > 0 && left.is_some_and(|left| left < 2 * longest) {
+                tracing::info!(account = %account, grouping = g.name(), counted_until = from, "interval_metrics: the run's time is up; the next run counts on");
+                return Ok(());
+            }
+            let began = std::time::Instant::now();
             let mut to = last_ended.min(from + DAY - QUARTER);
             let answers = 'window: loop {
                 let mut answers = Vec::new();
@@ -372,6 +411,20 @@ impl IntervalMetrics {
             }
             from = to + QUARTER;
             self.groupings[idx].watermark = Some(from);
+            self.run_windows = (windows + 1, longest.max(began.elapsed()));
+            let state = &mut self.groupings[idx];
+            if let Some(done) = state.backfill_progress(last_ended) {
+                state.caught_up |= done >= 1.0;
+                if done < 1.0 || windows > 0 {
+                    tracing::info!(
+                        account = %account,
+                        grouping = g.name(),
+                        counted_until = from,
+                        "interval_metrics backfill {:.0}% counted",
+                        done * 100.0
+                    );
+                }
+            }
         }
         Ok(())
     }
@@ -379,6 +432,7 @@ impl IntervalMetrics {
     async fn run(&mut self, ctx: &CollectCtx) -> Result<Arc<Snapshot>, CollectError> {
         let account = ctx.client.account_id().to_string();
         let now = ctx.now();
+        self.run_windows = (0, std::time::Duration::ZERO);
         for i in 0..self.groupings.len() {
             self.count_grouping(ctx, &account, i, now).await?;
         }
@@ -409,6 +463,15 @@ impl IntervalMetrics {
                 g.watermark.map(|t| t as f64 / 1000.0),
             )?;
             b.add(&specs::SKIPPED, &[&account, name], Some(g.skipped as f64))?;
+        }
+        let last_ended = floor_q(now - self.settle_ms) - QUARTER;
+        let progress = self
+            .groupings
+            .iter()
+            .filter_map(|g| g.backfill_progress(last_ended))
+            .reduce(f64::min);
+        if let Some(done) = progress {
+            b.backfill(done);
         }
         Ok(b.build())
     }
