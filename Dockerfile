@@ -1,10 +1,13 @@
 # syntax=docker/dockerfile:1
 # liveperson-exporter container image: built with the Rust toolchain, run as a non-root user on a
 # minimal base (distroless: no shell, no package manager; glibc and CA certificates only).
-#   docker build -t liveperson-exporter .
+#   docker build --build-arg REVISION=$(git rev-parse --short=12 HEAD) -t liveperson-exporter .
 #   docker run --rm -p 127.0.0.1:9477:9477 liveperson-exporter demo --listen 0.0.0.0:9477
 
 FROM rust:1.95-slim-bookworm AS build
+# The source revision for liveperson_exporter_build_info (the build context has no .git).
+ARG REVISION=unknown
+ENV LIVEPERSON_EXPORTER_REVISION=$REVISION
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src

@@ -21,6 +21,7 @@ pub mod fleet;
 pub mod liveperson;
 pub mod metrics;
 pub mod otlp;
+pub mod process;
 pub mod scheduler;
 pub mod self_metrics;
 pub mod service;

@@ -11,10 +11,58 @@ use std::sync::Arc;
 /// Build information.
 pub static BUILD: MetricSpec = MetricSpec {
     name: "liveperson_exporter_build_info",
-    help: "Exporter version (value 1)",
+    help: "Exporter version and the source revision it was built from (value 1)",
     unit: None,
     kind: Kind::Info,
-    labels: &["version"],
+    labels: &["version", "revision"],
+};
+/// CPU time.
+pub static PROCESS_CPU: MetricSpec = MetricSpec {
+    name: "process_cpu_seconds_total",
+    help: "Total user and system CPU time spent in seconds",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Counter,
+    labels: &[],
+};
+/// Resident memory.
+pub static PROCESS_RESIDENT: MetricSpec = MetricSpec {
+    name: "process_resident_memory_bytes",
+    help: "Resident memory size in bytes",
+    unit: Some(Unit::Bytes),
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// Virtual memory.
+pub static PROCESS_VIRTUAL: MetricSpec = MetricSpec {
+    name: "process_virtual_memory_bytes",
+    help: "Virtual memory size in bytes",
+    unit: Some(Unit::Bytes),
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// Open file descriptors.
+pub static PROCESS_OPEN_FDS: MetricSpec = MetricSpec {
+    name: "process_open_fds",
+    help: "Number of open file descriptors",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// The file descriptor limit.
+pub static PROCESS_MAX_FDS: MetricSpec = MetricSpec {
+    name: "process_max_fds",
+    help: "Maximum number of open file descriptors",
+    unit: None,
+    kind: Kind::Gauge,
+    labels: &[],
+};
+/// Start time.
+pub static PROCESS_START: MetricSpec = MetricSpec {
+    name: "process_start_time_seconds",
+    help: "Start time of the process since unix epoch in seconds",
+    unit: Some(Unit::Seconds),
+    kind: Kind::Gauge,
+    labels: &[],
 };
 /// Collector health.
 pub static UP: MetricSpec = MetricSpec {
@@ -200,6 +248,12 @@ pub static RELOAD_TIME: MetricSpec = MetricSpec {
 /// Every self metric.
 pub static ALL: &[&MetricSpec] = &[
     &BUILD,
+    &PROCESS_CPU,
+    &PROCESS_RESIDENT,
+    &PROCESS_VIRTUAL,
+    &PROCESS_OPEN_FDS,
+    &PROCESS_MAX_FDS,
+    &PROCESS_START,
     &RELOAD_OK,
     &RELOAD_TIME,
     &SHARD,
@@ -277,7 +331,22 @@ pub fn global_snapshot(
     serving: Option<&ServingView>,
 ) -> Result<Arc<Snapshot>, EmitError> {
     let mut b = SnapshotBuilder::new(ALL);
-    b.add(&BUILD, &[env!("CARGO_PKG_VERSION")], Some(1.0))?;
+    b.add(
+        &BUILD,
+        &[
+            env!("CARGO_PKG_VERSION"),
+            env!("LIVEPERSON_EXPORTER_REVISION"),
+        ],
+        Some(1.0),
+    )?;
+    if let Some(p) = crate::process::read() {
+        b.add(&PROCESS_CPU, &[], Some(p.cpu_seconds))?;
+        b.add(&PROCESS_RESIDENT, &[], Some(p.resident_bytes))?;
+        b.add(&PROCESS_VIRTUAL, &[], Some(p.virtual_bytes))?;
+        b.add(&PROCESS_OPEN_FDS, &[], Some(p.open_fds))?;
+        b.add(&PROCESS_MAX_FDS, &[], p.max_fds)?;
+        b.add(&PROCESS_START, &[], Some(p.start_time_seconds))?;
+    }
     b.add(
         &RELOAD_OK,
         &[],

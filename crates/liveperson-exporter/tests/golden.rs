@@ -14,19 +14,35 @@ use liveperson_sim::world::AccountSpec;
 use liveperson_sim::{self as simulator, ClockMode, DEFAULT_MANUAL_START, SimConfig};
 
 const HOUR: i64 = 3_600_000;
-/// The one metric whose values are real (not simulated) time.
-const ELAPSED: &str = "liveperson_exporter_collector_last_run_duration_seconds{";
+/// The samples whose values are real (not simulated) time or this process's own figures.
+const REAL: &[&str] = &[
+    "liveperson_exporter_collector_last_run_duration_seconds{",
+    "process_",
+];
+/// The build's source revision.
+const REVISION: &str = "revision=\"";
 
-/// Replaces the value of every real-time sample with `<elapsed>`.
+/// Replaces the value of every real-time and process sample with `<real>`, and the revision
+/// with `<revision>`.
 fn mask(exposition: &str) -> String {
     let mut out = String::with_capacity(exposition.len());
     for line in exposition.lines() {
-        match line.strip_prefix(ELAPSED).and_then(|rest| rest.rfind(' ')) {
+        let real = REAL.iter().any(|p| line.starts_with(p)) && !line.starts_with('#');
+        match line.rfind(' ').filter(|_| real) {
             Some(space) => {
-                out.push_str(&line[..ELAPSED.len() + space]);
-                out.push_str(" <elapsed>");
+                out.push_str(&line[..space]);
+                out.push_str(" <real>");
             }
-            None => out.push_str(line),
+            None => match line.find(REVISION) {
+                Some(at) => {
+                    let rest = &line[at + REVISION.len()..];
+                    let end = rest.find('"').unwrap_or(rest.len());
+                    out.push_str(&line[..at + REVISION.len()]);
+                    out.push_str("<revision>");
+                    out.push_str(&rest[end..]);
+                }
+                None => out.push_str(line),
+            },
         }
         out.push('\n');
     }

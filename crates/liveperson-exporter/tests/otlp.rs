@@ -223,6 +223,7 @@ fn add_metric(
     match m.unit.as_str() {
         "s" => name.push_str("_seconds"),
         "1" if matches!(m.data, Some(Data::Gauge(_))) => name.push_str("_ratio"),
+        "By" => name.push_str("_bytes"),
         "" => {}
         u => panic!("unexpected unit {u}"),
     }

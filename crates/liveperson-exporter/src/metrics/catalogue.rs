@@ -43,6 +43,8 @@ pub enum Unit {
     Seconds,
     /// A ratio 0..1 (converted from percentages where an API sends them).
     Ratio,
+    /// Bytes.
+    Bytes,
 }
 
 impl Unit {
@@ -51,6 +53,7 @@ impl Unit {
         match self {
             Unit::Seconds => "seconds",
             Unit::Ratio => "ratio",
+            Unit::Bytes => "bytes",
         }
     }
 }
@@ -120,8 +123,11 @@ pub fn naming_problems(spec: &MetricSpec) -> Vec<String> {
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
-    if !n.starts_with("liveperson_") {
-        out.push(format!("{n}: must start with liveperson_"));
+    // The standard process metrics every Prometheus client exposes keep their names.
+    if !n.starts_with("liveperson_") && !n.starts_with("process_") {
+        out.push(format!(
+            "{n}: must start with liveperson_ (or be a standard process_ metric)"
+        ));
     }
     if !valid(n) {
         out.push(format!("{n}: must be lower snake case"));
@@ -147,6 +153,7 @@ pub fn naming_problems(spec: &MetricSpec) -> Vec<String> {
         "_info",
         "_seconds",
         "_ratio",
+        "_bytes",
         "_ms",
         "_milliseconds",
         "_percent",
@@ -168,7 +175,8 @@ pub fn naming_problems(spec: &MetricSpec) -> Vec<String> {
         }
     }
     // The exporter's own metrics describe the process; every other metric belongs to an account.
-    if !n.starts_with("liveperson_exporter_") && spec.labels.first() != Some(&"account_id") {
+    let own = n.starts_with("liveperson_exporter_") || n.starts_with("process_");
+    if !own && spec.labels.first() != Some(&"account_id") {
         out.push(format!("{n}: the first label must be account_id"));
     }
     out

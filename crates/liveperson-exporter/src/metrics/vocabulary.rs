@@ -145,6 +145,7 @@ pub static LABELS: &[Label] = &[
     Label { name: "index", meaning: "this replica's shard index", values: Values::Number },
     Label { name: "count", meaning: "the number of shards", values: Values::Number },
     Label { name: "version", meaning: "the exporter's version", values: Values::Text },
+    Label { name: "revision", meaning: "the source revision the exporter was built from", values: Values::Text },
 ];
 
 /// The vocabulary entry of a label name.

@@ -202,9 +202,10 @@ pub fn start(
     Ok(Sink { commands, task })
 }
 
-/// The resource's attributes: `service.name` = `liveperson-exporter` and `service.version`,
-/// under the configured ones (which include `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`,
-/// see [`config`]).
+/// The resource's attributes: `service.name` = `liveperson-exporter`, `service.version`, and
+/// `service.instance.id` = the host name (the pod's name in Kubernetes), so that the self metrics
+/// of several replicas stay apart in an OTLP backend; under the configured ones (which include
+/// `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`, see [`config`]).
 fn resource(cfg: &OtlpConfig) -> Vec<(String, String)> {
     let mut all = BTreeMap::from([
         (
@@ -216,6 +217,36 @@ fn resource(cfg: &OtlpConfig) -> Vec<(String, String)> {
             env!("CARGO_PKG_VERSION").to_string(),
         ),
     ]);
+    if let Some(host) = host_name() {
+        all.insert("service.instance.id".to_string(), host);
+    }
     all.extend(cfg.resource_attributes.clone());
     all.into_iter().collect()
+}
+
+/// This host's name: the kernel's (Linux), else `HOSTNAME`.
+fn host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_resource_names_this_instance_unless_configured() {
+        let mut cfg = OtlpConfig::default();
+        let attrs: BTreeMap<_, _> = resource(&cfg).into_iter().collect();
+        let host = host_name().expect("a host name");
+        assert_eq!(attrs.get("service.instance.id"), Some(&host));
+        assert_eq!(attrs["service.name"], "liveperson-exporter");
+        cfg.resource_attributes
+            .insert("service.instance.id".into(), "replica-0".into());
+        let attrs: BTreeMap<_, _> = resource(&cfg).into_iter().collect();
+        assert_eq!(attrs["service.instance.id"], "replica-0");
+    }
 }

@@ -27,11 +27,12 @@ pub fn otel_name(spec: &MetricSpec) -> String {
     }
 }
 
-/// The instrument unit of `spec` (UCUM): `s`, `1`, or empty.
+/// The instrument unit of `spec` (UCUM): `s`, `1`, `By`, or empty.
 pub fn otel_unit(spec: &MetricSpec) -> &'static str {
     match spec.unit {
         Some(Unit::Seconds) => "s",
         Some(Unit::Ratio) => "1",
+        Some(Unit::Bytes) => "By",
         None => "",
     }
 }
