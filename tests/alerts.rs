@@ -43,6 +43,51 @@ fn promtool_checks_and_tests_the_rules() {
 }
 
 #[test]
+fn every_runbook_url_is_an_absolute_link_to_its_runbook_section_under_the_charts_base() {
+    let values: Value = Figment::from(Yaml::file_exact(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("helm/liveperson-exporter/values.yaml"),
+    ))
+    .extract()
+    .unwrap();
+    let base = values["prometheusRule"]["runbookBaseURL"].as_str().unwrap();
+    assert!(base.starts_with("https://"), "{base}");
+    let runbooks = std::fs::read_to_string(alerts_dir().join("README.md")).unwrap();
+    let rules = yaml("liveperson.rules.yml");
+    let mut n = 0;
+    for r in rules["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+    {
+        let Some(alert) = r["alert"].as_str() else {
+            continue;
+        };
+        let url = r["annotations"]["runbook_url"].as_str().unwrap();
+        assert_eq!(url, format!("{base}#{}", alert.to_lowercase()), "{alert}");
+        // The fragment is the anchor GitHub gives the alert's heading.
+        assert!(runbooks.contains(&format!("\n### {alert}\n")), "{alert}");
+        n += 1;
+    }
+    assert!(n >= 7);
+    // And every alert has its switch in the chart's values.
+    let switches: BTreeSet<&str> = values["prometheusRule"]["alerts"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let alerts: BTreeSet<&str> = rules["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+        .filter_map(|r| r["alert"].as_str())
+        .collect();
+    assert_eq!(switches, alerts, "helm values prometheusRule.alerts");
+}
+
+#[test]
 fn every_alert_is_tested_firing_and_silent() {
     let rules = yaml("liveperson.rules.yml");
     let alerts: BTreeSet<String> = rules["groups"]

@@ -247,6 +247,8 @@ fn bad_values_are_rejected_by_the_schema_naming_the_key() {
         ("bad-account-auth.yaml", "/accounts/0/auth"),
         ("bad-config-accounts.yaml", "/config/accounts"),
         ("bad-shutdown-timeout.yaml", "/config/shutdown_timeout"),
+        ("bad-alert-name.yaml", "LivePersonAgentLoadHi"),
+        ("bad-runbook-base.yaml", "/prometheusRule/runbookBaseURL"),
         (
             "bad-web-plaintext-password.yaml",
             "/web/config/basic_auth_users/prometheus",
@@ -330,11 +332,162 @@ fn each_mode_renders_its_objects() {
 }
 
 fn config_of(docs: &[Value]) -> Value {
-    let text = find(docs, "ConfigMap")["data"]["config.yaml"]
-        .as_str()
-        .unwrap()
+    let text = docs
+        .iter()
+        .find_map(|d| d["data"]["config.yaml"].as_str())
+        .expect("the exporter's ConfigMap")
         .to_string();
     Figment::from(Yaml::string(&text)).extract().unwrap()
+}
+
+#[test]
+fn dashboards_become_configmaps_for_grafanas_sidecar_when_switched_on() {
+    let on = render(&ci("dashboards-and-alerts-values.yaml"), &[]);
+    let maps: Vec<&Value> = on
+        .iter()
+        .filter(|d| d["kind"] == "ConfigMap" && d["metadata"]["labels"]["grafana_dashboard"] == "1")
+        .collect();
+    let mut bundled: Vec<PathBuf> = std::fs::read_dir(root().join("dashboards"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    bundled.sort();
+    assert_eq!(maps.len(), bundled.len(), "one ConfigMap per dashboard");
+    for file in &bundled {
+        let name = file.file_name().unwrap().to_str().unwrap();
+        let map = maps
+            .iter()
+            .find(|m| m["data"].get(name).is_some())
+            .unwrap_or_else(|| panic!("no ConfigMap holds {name}"));
+        let json: Value = serde_json::from_str(map["data"][name].as_str().unwrap()).unwrap();
+        let want: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(json, want, "{name} as committed");
+        assert_eq!(map["metadata"]["namespace"], "monitoring");
+        assert_eq!(
+            map["metadata"]["annotations"]["grafana_folder"],
+            "Contact center"
+        );
+    }
+    let off = render(&ci("deployment-values.yaml"), &[]);
+    assert!(
+        !off.iter()
+            .any(|d| d["metadata"]["labels"]["grafana_dashboard"].is_string()),
+        "no dashboards unless switched on"
+    );
+}
+
+#[test]
+fn alert_switches_thresholds_and_the_runbook_base_shape_the_prometheus_rule() {
+    let docs = render(&ci("dashboards-and-alerts-values.yaml"), &[]);
+    let spec = &find(&docs, "PrometheusRule")["spec"];
+    let rules: Vec<&Value> = spec["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["rules"].as_array().unwrap())
+        .collect();
+    let alerts: BTreeSet<&str> = rules.iter().filter_map(|r| r["alert"].as_str()).collect();
+    assert!(
+        !alerts.contains("LivePersonRateLimited")
+            && !alerts.contains("LivePersonAccountPolledTwice")
+    );
+    assert!(alerts.contains("LivePersonAgentLoadHigh") && alerts.len() >= 7);
+    let record = |name: &str| {
+        rules
+            .iter()
+            .find(|r| r["record"] == name)
+            .map(|r| r["expr"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        record("liveperson:threshold:agent_load_ratio").as_deref(),
+        Some("vector(0.8)")
+    );
+    assert_eq!(
+        record("liveperson:threshold:queue_wait_p90_seconds").as_deref(),
+        Some("vector(120)")
+    );
+    assert_eq!(
+        record("liveperson:threshold:overdue_conversations").as_deref(),
+        Some("vector(5)"),
+        "unset: the file's"
+    );
+    for r in rules.iter().filter(|r| r["alert"].is_string()) {
+        let alert = r["alert"].as_str().unwrap().to_lowercase();
+        assert_eq!(
+            r["annotations"]["runbook_url"],
+            format!("https://wiki.example.com/liveperson/runbooks#{alert}")
+        );
+    }
+    // promtool accepts it.
+    let file = std::env::temp_dir().join(format!(
+        "liveperson-rule-switched-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, spec.to_string()).unwrap();
+    let o = Command::new("promtool")
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .expect("promtool is installed: apt-get install -y prometheus");
+    assert!(o.status.success(), "{}", text(&o));
+    // The pod's extension points.
+    let pod = &find(&docs, "Deployment")["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(c["envFrom"][0]["secretRef"]["name"], "lp-otlp-headers");
+    assert!(
+        c["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["mountPath"] == "/etc/ssl/proxy")
+    );
+    assert!(
+        pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "proxy-ca")
+    );
+    let args = render(
+        &ci("dashboards-and-alerts-values.yaml"),
+        &["extraArgs[0]=--web.config.file=/w.yml"],
+    );
+    let args = &find(&args, "Deployment")["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert_eq!(
+        args.as_array().unwrap().last().unwrap(),
+        "--web.config.file=/w.yml"
+    );
+}
+
+#[test]
+fn the_chart_readme_parameters_are_the_values_files_own() {
+    // readme-generator-for-helm renders the `## @param` comments of values.yaml into the README's
+    // "Parameters" section, and fails on a value without one (or one without a value).
+    let dir = std::env::temp_dir().join(format!("liveperson-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let committed = std::fs::read_to_string(chart().join("README.md")).unwrap();
+    let copy = dir.join("README.md");
+    std::fs::write(&copy, &committed).unwrap();
+    let tool = root().join("scripts/node-tools/node_modules/.bin/readme-generator");
+    let o = Command::new(&tool)
+        .arg("--values")
+        .arg(chart().join("values.yaml"))
+        .arg("--readme")
+        .arg(&copy)
+        .output()
+        .expect("readme-generator is installed (scripts/tools.sh: npm ci in scripts/node-tools)");
+    assert!(o.status.success(), "{}", text(&o));
+    let generated = std::fs::read_to_string(&copy).unwrap();
+    if generated != committed {
+        if std::env::var_os("UPDATE_README").is_some() {
+            std::fs::write(chart().join("README.md"), &generated).unwrap();
+        } else {
+            panic!(
+                "helm/liveperson-exporter/README.md is stale: run UPDATE_README=1 cargo test helm"
+            );
+        }
+    }
 }
 
 #[test]
