@@ -419,18 +419,7 @@ fn alert_switches_thresholds_and_the_runbook_base_shape_the_prometheus_rule() {
             format!("https://wiki.example.com/liveperson/runbooks#{alert}")
         );
     }
-    // promtool accepts it.
-    let file = std::env::temp_dir().join(format!(
-        "liveperson-rule-switched-{}.json",
-        std::process::id()
-    ));
-    std::fs::write(&file, spec.to_string()).unwrap();
-    let o = Command::new("promtool")
-        .args(["check", "rules"])
-        .arg(&file)
-        .output()
-        .expect("promtool is installed: apt-get install -y prometheus");
-    assert!(o.status.success(), "{}", text(&o));
+    promtool_accepts(spec, "switched");
     // The pod's extension points.
     let pod = &find(&docs, "Deployment")["spec"]["template"]["spec"];
     let c = &pod["containers"][0];
@@ -504,15 +493,20 @@ fn prometheus_rule_holds_exactly_the_alert_rules() {
         rule["metadata"]["labels"]["release"],
         "kube-prometheus-stack"
     );
-    // And promtool accepts what the Operator will load.
-    let file = std::env::temp_dir().join(format!("liveperson-rule-{}.json", std::process::id()));
-    std::fs::write(&file, rule["spec"].to_string()).unwrap();
+    promtool_accepts(&rule["spec"], "default");
+}
+
+/// `promtool check rules` accepts a PrometheusRule's spec: what the Operator will load.
+fn promtool_accepts(spec: &Value, tag: &str) {
+    let file =
+        std::env::temp_dir().join(format!("liveperson-rule-{tag}-{}.json", std::process::id()));
+    std::fs::write(&file, spec.to_string()).unwrap();
     let o = Command::new("promtool")
         .args(["check", "rules"])
         .arg(&file)
         .output()
         .expect("promtool is installed: apt-get install -y prometheus");
-    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.status.success(), "{tag}: {}", text(&o));
 }
 
 /// Writes a rendered Secret's keys as files in `dir`, as Kubernetes mounts them.
