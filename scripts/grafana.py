@@ -2,34 +2,28 @@
 """Writes the Grafana side of liveperson-exporter from one place:
 
 - the five dashboards in dashboards/*.json (Grafana dashboard JSON, schemaVersion 42), and
-- the Grafana-managed alert rules in dashboards/provisioning/alerting/liveperson-alerts.yaml,
-  derived from the Prometheus alerts in config/alerts/liveperson.rules.yml (same names, queries,
-  thresholds, pending periods, labels and annotations).
+- the alerts, from their one source config/alerts/alerts.yaml, as Prometheus rules
+  (config/alerts/liveperson.rules.yml) and as Grafana-managed rules
+  (dashboards/provisioning/alerting/liveperson-alerts.yaml), see lpgrafana/alerts.py.
 
-Run it after changing a dashboard here or a rule or threshold in the rules file:
+Run it after changing a dashboard here or an alert or threshold in alerts.yaml:
 
     python3 scripts/grafana.py          # rewrite the files
     python3 scripts/grafana.py --check  # exit 1 if a file on disk differs (the test suite runs this)
 
-Needs PyYAML. Every dashboard query filters by the `account_id` and `skill` variables where the
+Needs PyYAML and grafana-foundation-sdk (scripts/requirements.txt). Every dashboard query filters by the `account_id` and `skill` variables where the
 metric has those labels, and picks the data source through the `datasource` variable.
 """
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
-import yaml
+from lpgrafana import alerts
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARDS = ROOT / "dashboards"
-RULES = ROOT / "config" / "alerts" / "liveperson.rules.yml"
-GRAFANA_ALERTS = DASHBOARDS / "provisioning" / "alerting" / "liveperson-alerts.yaml"
-# The uid of the data source dashboards/provisioning/datasources/prometheus.yaml provisions; the
-# Grafana-managed alert rules query it (dashboards use the `datasource` variable instead).
-ALERT_DATASOURCE_UID = "liveperson-prometheus"
 SCHEMA_VERSION = 42
 TAG = "liveperson"
 
@@ -1382,150 +1376,6 @@ def dashboard(uid, title, description, build):
 
 
 # ---------------------------------------------------------------------------------------------
-# Grafana-managed alert rules from the Prometheus rules
-# ---------------------------------------------------------------------------------------------
-
-# `<query> <op> <threshold>` at the end of an alert expression; the threshold is a number or a
-# `liveperson:threshold:*` recording rule compared through `on() group_left()`.
-COMPARISON = re.compile(
-    r"^(?P<query>.*?)\s*(?P<op>[<>])\s*(?:on\(\)\s*group_left\(\)\s*)?"
-    r"(?P<threshold>liveperson:threshold:[a-z0-9_]+|-?[0-9.]+)\s*$",
-    re.S,
-)
-RECORD = re.compile(r"\bliveperson:[a-zA-Z0-9_:]+")
-
-
-def prometheus_rules():
-    groups = yaml.safe_load(RULES.read_text())["groups"]
-    rules = [r for g in groups for r in g["rules"]]
-    records = {r["record"]: r["expr"].strip() for r in rules if "record" in r}
-    alerts = [r for r in rules if "alert" in r]
-    return records, alerts
-
-
-def threshold_value(records, name):
-    m = re.fullmatch(r"vector\((-?[0-9.]+)\)", records[name])
-    if not m:
-        sys.exit(f"{RULES}: threshold {name} must be vector(<number>), got {records[name]}")
-    return number(m.group(1))
-
-
-def number(text):
-    value = float(text)
-    return int(value) if value.is_integer() else value
-
-
-def inline_records(expr, records):
-    """Grafana cannot rely on Prometheus having loaded the recording rules: spell them out."""
-    return RECORD.sub(lambda m: f"({records[m.group(0)]})", expr)
-
-
-def grafana_escape(value):
-    """Grafana provisioning expands $VAR in every string; `$$` is a literal `$`."""
-    if isinstance(value, str):
-        return value.replace("$", "$$")
-    if isinstance(value, dict):
-        return {k: grafana_escape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [grafana_escape(v) for v in value]
-    return value
-
-
-def grafana_alert(alert, records):
-    name = alert["alert"]
-    m = COMPARISON.match(alert["expr"].strip())
-    if not m:
-        sys.exit(f"{RULES}: alert {name} must end in `<query> > or < <threshold>`")
-    threshold = m.group("threshold")
-    value = (
-        threshold_value(records, threshold) if threshold.startswith("liveperson:") else number(threshold)
-    )
-    query = " ".join(inline_records(m.group("query"), records).split())
-    annotations = {
-        # In Grafana `$value` is text describing every query; B holds the number compared.
-        k: v.replace("$value", "$values.B.Value")
-        for k, v in alert.get("annotations", {}).items()
-    }
-    return {
-        "uid": "lp-" + re.sub(r"(?<!^)(?=[A-Z])", "-", name.removeprefix("LivePerson")).lower(),
-        "title": name,
-        "condition": "C",
-        "data": [
-            {
-                "refId": "A",
-                "relativeTimeRange": {"from": 900, "to": 0},
-                "datasourceUid": ALERT_DATASOURCE_UID,
-                "model": {
-                    "refId": "A",
-                    "expr": query,
-                    "instant": True,
-                    "range": False,
-                    "editorMode": "code",
-                    "intervalMs": 60000,
-                    "maxDataPoints": 43200,
-                },
-            },
-            {
-                "refId": "B",
-                "datasourceUid": "__expr__",
-                "model": {
-                    "refId": "B",
-                    "type": "reduce",
-                    "expression": "A",
-                    "reducer": "last",
-                    "settings": {"mode": "dropNN"},
-                    "datasource": {"type": "__expr__", "uid": "__expr__"},
-                },
-            },
-            {
-                "refId": "C",
-                "datasourceUid": "__expr__",
-                "model": {
-                    "refId": "C",
-                    "type": "threshold",
-                    "expression": "B",
-                    "conditions": [
-                        {"evaluator": {"type": "gt" if m.group("op") == ">" else "lt", "params": [value]}}
-                    ],
-                    "datasource": {"type": "__expr__", "uid": "__expr__"},
-                },
-            },
-        ],
-        "noDataState": "OK",
-        "execErrState": "Error",
-        "for": alert.get("for", "0s"),
-        "labels": alert.get("labels", {}),
-        "annotations": annotations,
-        "isPaused": False,
-    }
-
-
-def grafana_alerts():
-    records, alerts = prometheus_rules()
-    doc = {
-        "apiVersion": 1,
-        "groups": [
-            {
-                "orgId": 1,
-                "name": "liveperson",
-                "folder": "LivePerson",
-                "interval": "1m",
-                "rules": [grafana_alert(a, records) for a in alerts],
-            }
-        ],
-    }
-    header = (
-        "# Grafana-managed alert rules for liveperson-exporter: the alerts of\n"
-        "# config/alerts/liveperson.rules.yml, with their thresholds, for Grafana file provisioning.\n"
-        "# Generated by scripts/grafana.py; change the rules file and run it again.\n"
-        "# `$$` is a literal `$` (Grafana expands $VAR in provisioning files).\n"
-        f"# The queries go to the data source with uid {ALERT_DATASOURCE_UID}"
-        " (datasources/prometheus.yaml).\n"
-    )
-    return header + yaml.safe_dump(grafana_escape(doc), sort_keys=False, width=1000, allow_unicode=True)
-
-
-# ---------------------------------------------------------------------------------------------
 
 
 def outputs():
@@ -1536,7 +1386,7 @@ def outputs():
         + "\n"
         for uid, title, description, build in DASHBOARD_SPECS
     }
-    files[GRAFANA_ALERTS] = grafana_alerts()
+    files.update(alerts.outputs())
     return files
 
 

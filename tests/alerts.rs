@@ -131,16 +131,16 @@ fn compact(s: &str) -> String {
 }
 
 #[test]
-fn grafana_alerts_match_the_prometheus_alerts() {
-    let rules: Vec<Value> = yaml("liveperson.rules.yml")["groups"]
+fn both_rule_files_say_what_alerts_yaml_says() {
+    // The one source: each alert's query, comparison and threshold, and its texts.
+    let source = yaml("alerts.yaml");
+    let thresholds = &source["thresholds"];
+    let records = &source["records"];
+    let prometheus: Vec<Value> = yaml("liveperson.rules.yml")["groups"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|g| g["rules"].as_array().unwrap().clone())
-        .collect();
-    let records: BTreeMap<String, String> = rules
-        .iter()
-        .filter_map(|r| Some((r["record"].as_str()?.into(), r["expr"].as_str()?.into())))
         .collect();
     let grafana: Value = Figment::from(Yaml::file_exact(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -163,42 +163,84 @@ fn grafana_alerts_match_the_prometheus_alerts() {
         )
         .unwrap()
     };
-    let alerts: Vec<&Value> = rules.iter().filter(|r| r["alert"].is_string()).collect();
+    for (name, t) in thresholds.as_object().unwrap() {
+        let record = format!("liveperson:threshold:{name}");
+        let rule = prometheus.iter().find(|r| r["record"] == record.as_str());
+        let want = format!("vector({})", t["value"]);
+        assert_eq!(
+            rule.and_then(|r| r["expr"].as_str()),
+            Some(want.as_str()),
+            "{record}"
+        );
+    }
+    let alerts = source["alerts"].as_array().unwrap();
     assert_eq!(alerts.len(), grafana.len());
-    for alert in alerts {
-        let name = alert["alert"].as_str().unwrap();
+    for a in alerts {
+        let name = a["name"].as_str().unwrap();
+        let p = prometheus
+            .iter()
+            .find(|r| r["alert"] == name)
+            .unwrap_or_else(|| panic!("{name} not in liveperson.rules.yml"));
         let g = grafana
             .get(name)
             .unwrap_or_else(|| panic!("{name} not in Grafana"));
-        assert_eq!(g["for"], alert["for"], "{name}");
-        assert_eq!(g["labels"], alert["labels"], "{name}");
-        assert_eq!(unescape(&g["annotations"]), alert["annotations"], "{name}");
-        assert_eq!(g["condition"], "C", "{name}");
-        // Query A, with the recording rules Grafana spells out folded back, then the threshold.
-        let mut query = compact(g["data"][0]["model"]["expr"].as_str().unwrap());
-        for (record, expr) in &records {
-            query = query.replace(&format!("({})", compact(expr)), record);
-        }
-        let expr = compact(alert["expr"].as_str().unwrap());
-        let rest = expr
-            .strip_prefix(&query)
-            .unwrap_or_else(|| panic!("{name}: Grafana asks {query}, Prometheus {expr}"));
-        let evaluator = &g["data"][2]["model"]["conditions"][0]["evaluator"];
-        let (op, threshold) = rest.split_at(1);
+        let (above, compare) = match (a.get("above"), a.get("below")) {
+            (Some(c), None) => (true, c),
+            (None, Some(c)) => (false, c),
+            _ => panic!("{name}: above or below"),
+        };
+        let value = match compare.get("threshold") {
+            Some(t) => thresholds[t.as_str().unwrap()]["value"].as_f64().unwrap(),
+            None => compare["value"].as_f64().unwrap(),
+        };
+        let (query, prometheus_query) = match a["query"].get("record") {
+            Some(r) => {
+                let r = r.as_str().unwrap();
+                (
+                    compact(records[r].as_str().unwrap()),
+                    format!("liveperson:{r}"),
+                )
+            }
+            None => {
+                let q = a["query"].as_str().unwrap();
+                (compact(q), compact(q))
+            }
+        };
+        // Prometheus: the query, then the comparison with the threshold's record or the value.
+        let expr = compact(p["expr"].as_str().unwrap());
+        let op = if above { ">" } else { "<" };
+        let right = match compare.get("threshold") {
+            Some(t) => format!(
+                "on()group_left()liveperson:threshold:{}",
+                t.as_str().unwrap()
+            ),
+            None => format!("{}", compare["value"]),
+        };
+        assert!(
+            expr == format!("{prometheus_query}{op}{right}")
+                || expr == format!("({prometheus_query}){op}{right}"),
+            "{name}: {expr}"
+        );
+        // Grafana: the same query (a record spelt out), reduced, compared with the number.
         assert_eq!(
-            evaluator["type"],
-            if op == ">" { "gt" } else { "lt" },
+            compact(g["data"][0]["model"]["expr"].as_str().unwrap()),
+            query,
             "{name}"
         );
-        let threshold = threshold.trim_start_matches("on()group_left()");
-        let value: f64 = match records.get(threshold) {
-            Some(v) => v
-                .trim_start_matches("vector(")
-                .trim_end_matches(')')
-                .parse()
-                .unwrap(),
-            None => threshold.parse().unwrap(),
-        };
+        assert_eq!(g["condition"], "C", "{name}");
+        let evaluator = &g["data"][2]["model"]["conditions"][0]["evaluator"];
+        assert_eq!(evaluator["type"], if above { "gt" } else { "lt" }, "{name}");
         assert_eq!(evaluator["params"][0].as_f64(), Some(value), "{name}");
+        // Texts, labels and the pending period, alike in both.
+        for r in [p, g] {
+            assert_eq!(r["for"], a["for"], "{name}");
+            assert_eq!(r["labels"]["severity"], a["severity"], "{name}");
+        }
+        let ga = unescape(&g["annotations"]);
+        for key in ["summary", "description"] {
+            assert_eq!(p["annotations"][key], a[key], "{name} {key}");
+            assert_eq!(ga[key], a[key], "{name} {key}");
+        }
+        assert_eq!(ga["runbook_url"], p["annotations"]["runbook_url"], "{name}");
     }
 }
