@@ -162,6 +162,15 @@ fn dashboards_validate_against_grafana_schema() {
 }
 
 #[test]
+fn the_provisioned_data_source_leaves_an_existing_default_alone() {
+    let text =
+        std::fs::read_to_string(root().join("dashboards/provisioning/datasources/prometheus.yaml"))
+            .unwrap();
+    let doc: Value = Figment::from(Yaml::string(&text)).extract().unwrap();
+    assert_eq!(doc["datasources"][0]["isDefault"], false, "{text}");
+}
+
+#[test]
 fn dashboards_keep_the_house_rules() {
     let all = dashboards();
     let uids: BTreeSet<String> = all
@@ -178,9 +187,20 @@ fn dashboards_keep_the_house_rules() {
             .collect();
         assert_eq!(vars["datasource"]["type"], "datasource", "{name}");
         assert_eq!(vars["datasource"]["query"], "prometheus", "{name}");
-        for var in ["account_id", "skill"] {
+        for var in ["job", "instance", "account_id"] {
             let query = vars[var]["query"]["query"].as_str().unwrap();
             assert!(query.starts_with("label_values("), "{name} {var}: {query}");
+        }
+        // Skills and agent groups are picked by name and filter by id: the query's result
+        // gives both, the regex takes the name as the text and the id as the value.
+        for (var, id) in [("skill", "skill_id"), ("agent_group", "agent_group_id")] {
+            let query = vars[var]["query"]["query"].as_str().unwrap();
+            assert!(query.starts_with("query_result("), "{name} {var}: {query}");
+            let regex = vars[var]["regex"].as_str().unwrap();
+            assert!(
+                regex.contains(&format!("{id}=\"(?<value>")) && regex.contains("name=\"(?<text>"),
+                "{name} {var}: {regex}"
+            );
         }
         // No data source is named by uid: everything goes through the variable.
         let text = d.to_string();
@@ -323,13 +343,17 @@ fn tempdir(tag: &str) -> PathBuf {
     dir
 }
 
-/// Sets a panel query's variables the way Grafana would for this scrape interval (1 s).
+/// Sets a panel query's variables the way Grafana would for this scrape interval (1 s); job,
+/// instance and agent group are "All".
 fn substitute(expr: &str, account: &str, skill: &str) -> String {
     expr.replace("$__rate_interval", "1m")
         .replace("$__range", "5m")
         .replace("$__interval", "15s")
         .replace("$account_id", account)
         .replace("$skill", skill)
+        .replace("$job", ".*")
+        .replace("$instance", ".*")
+        .replace("$agent_group", ".*")
 }
 
 struct Prom {
@@ -376,6 +400,21 @@ impl Prom {
     async fn scalar(&self, expr: &str) -> Option<f64> {
         let v = self.get("/api/v1/query", &[("query", expr)]).await;
         v["data"]["result"][0]["value"][1].as_str()?.parse().ok()
+    }
+
+    /// Values of a `query_result(expr)` variable query whose regex takes `label` as the value.
+    async fn result_values(&self, query: &str, label: &str) -> Vec<String> {
+        let expr = query
+            .strip_prefix("query_result(")
+            .and_then(|q| q.strip_suffix(')'))
+            .unwrap();
+        let v = self.get("/api/v1/query", &[("query", expr)]).await;
+        v["data"]["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["metric"][label].as_str().map(String::from))
+            .collect()
     }
 
     /// Values of a `label_values(selector, label)` variable query.
@@ -522,12 +561,25 @@ async fn every_panel_query_returns_series_from_a_real_prometheus() {
                 ))
             })
             .collect();
-        let accounts = prom.label_values(&vars["account_id"]).await;
+        for var in ["job", "instance"] {
+            let values = prom.label_values(&substitute(&vars[var], "", "")).await;
+            assert!(!values.is_empty(), "{name}: {var} has no values");
+        }
+        let accounts = prom
+            .label_values(&substitute(&vars["account_id"], "", ""))
+            .await;
         assert!(!accounts.is_empty(), "{name}: account_id has no values");
         let skills = prom
-            .label_values(&substitute(&vars["skill"], &accounts[0], ""))
+            .result_values(&substitute(&vars["skill"], &accounts[0], ""), "skill_id")
             .await;
         assert!(!skills.is_empty(), "{name}: skill has no values");
+        let groups = prom
+            .result_values(
+                &substitute(&vars["agent_group"], &accounts[0], ""),
+                "agent_group_id",
+            )
+            .await;
+        assert!(!groups.is_empty(), "{name}: agent_group has no values");
         for p in panels(&d) {
             for t in p["targets"].as_array().into_iter().flatten() {
                 let raw = t["expr"].as_str().unwrap();
