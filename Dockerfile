@@ -7,7 +7,7 @@
 FROM rust:1.95-slim-bookworm AS build
 # The source revision for liveperson_exporter_build_info (the build context has no .git).
 ARG REVISION=unknown
-ENV LIVEPERSON_EXPORTER_REVISION=$REVISION
+ENV LIVEPERSON_BUILD_REVISION=$REVISION
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src

@@ -1,6 +1,8 @@
 //! Stamps the build with the source revision `liveperson_exporter_build_info` shows:
-//! `LIVEPERSON_EXPORTER_REVISION` when the build sets it (a container build without `.git`),
-//! else the commit `git` names, else `unknown`.
+//! `LIVEPERSON_BUILD_REVISION` when the build sets it (a container build without `.git`),
+//! else the commit `git` names, else `unknown`. Not a `LIVEPERSON_EXPORTER_*` name: cargo also
+//! sets the stamp in the environment of `cargo run` and `cargo test`, where the configuration
+//! would read it as a key.
 
 use std::process::Command;
 
@@ -11,8 +13,8 @@ fn git(args: &[&str]) -> Option<String> {
 }
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=LIVEPERSON_EXPORTER_REVISION");
-    let revision = std::env::var("LIVEPERSON_EXPORTER_REVISION")
+    println!("cargo:rerun-if-env-changed=LIVEPERSON_BUILD_REVISION");
+    let revision = std::env::var("LIVEPERSON_BUILD_REVISION")
         .ok()
         .filter(|r| !r.trim().is_empty())
         .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
@@ -28,5 +30,5 @@ fn main() {
     {
         println!("cargo:rerun-if-changed={p}");
     }
-    println!("cargo:rustc-env=LIVEPERSON_EXPORTER_REVISION={revision}");
+    println!("cargo:rustc-env=LIVEPERSON_BUILD_REVISION={revision}");
 }

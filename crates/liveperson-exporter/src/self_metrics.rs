@@ -333,10 +333,7 @@ pub fn global_snapshot(
     let mut b = SnapshotBuilder::new(ALL);
     b.add(
         &BUILD,
-        &[
-            env!("CARGO_PKG_VERSION"),
-            env!("LIVEPERSON_EXPORTER_REVISION"),
-        ],
+        &[env!("CARGO_PKG_VERSION"), env!("LIVEPERSON_BUILD_REVISION")],
         Some(1.0),
     )?;
     if let Some(p) = crate::process::read() {

@@ -45,6 +45,19 @@ async fn a_failing_collector_shows_up_0_and_its_error_type_while_the_other_works
         }
         a.collectors.get_mut("interval_metrics").unwrap()["groupings"] =
             serde_json::json!(["skill", "skill_agent", "agent_group"]);
+        // The opt-in breakdowns too, so that every declared metric shows.
+        let groups: Vec<String> = s
+            .engine(&a.id)
+            .world
+            .groups
+            .iter()
+            .map(|g| g.id.to_string())
+            .collect();
+        a.collectors.get_mut("messaging_conversation").unwrap()["agent_groups"] =
+            serde_json::json!(groups);
+        let aht = a.collectors.get_mut("actual_handle_time").unwrap();
+        aht["per_agent"] = true.into();
+        aht["per_agent_group"] = true.into();
     }
     let exporter = app::start(app::Checked::new(cfg).unwrap(), s.shared.clock.clone())
         .await
