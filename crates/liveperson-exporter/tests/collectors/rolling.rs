@@ -284,3 +284,30 @@ async fn engagement_activity_counters_equal_truth_over_six_hours_of_faults() {
         );
     }
 }
+
+#[tokio::test]
+async fn agents_beyond_max_agents_are_left_out_and_counted() {
+    let s = sim(64).await;
+    let mut cfg = config(&s);
+    cfg.accounts[0]
+        .collectors
+        .get_mut("messaging_conversation")
+        .unwrap()["max_agents"] = 2.into();
+    let mut r = one_collector(&s, &cfg, "messaging_conversation");
+    r.run().await;
+    let clock = s.clock().unwrap().clone();
+    let mut snap = r.run().await;
+    for _ in 0..12 {
+        clock.advance(5 * MINUTE);
+        snap = r.run().await;
+    }
+    let acct = s.account_ids()[0].clone();
+    let agents: std::collections::BTreeSet<&str> = snap.families[mc::agent::RESOLVED.name]
+        .samples
+        .iter()
+        .map(|x| x.labels[1].as_str())
+        .collect();
+    assert_eq!(agents.len(), 2, "at most max_agents agents");
+    let over = snap.value(&mc::OVER_LIMIT, &[&acct]).unwrap();
+    assert!(over > 0.0, "the agents left out are counted");
+}

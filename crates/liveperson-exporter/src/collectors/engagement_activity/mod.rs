@@ -12,7 +12,7 @@ pub mod specs;
 use super::machinery::Entry;
 use super::rolling::{RollingApi, build};
 use mapping::COUNTED;
-use specs::{ALL, COUNTED_UNTIL, SKIPPED};
+use specs::{ALL, COUNTED_UNTIL, OVER_LIMIT, SKIPPED};
 
 static API: RollingApi = RollingApi {
     api: "engactivity",
@@ -20,6 +20,7 @@ static API: RollingApi = RollingApi {
     post: false,
     counted: COUNTED,
     skipped: &SKIPPED,
+    over_limit: &OVER_LIMIT,
     counted_until: &COUNTED_UNTIL,
     plausibility: None,
     all: ALL,

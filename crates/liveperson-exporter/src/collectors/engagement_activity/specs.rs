@@ -44,6 +44,15 @@ pub static SKIPPED: MetricSpec = MetricSpec {
     labels: &["account_id"],
 };
 
+/// Agents' buckets left out of the per-agent counters by `max_agents`.
+pub static OVER_LIMIT: MetricSpec = MetricSpec {
+    name: "liveperson_engagement_activity_agent_buckets_over_limit_total",
+    help: "Per-agent figures of 5-minute buckets left out because max_agents agents already have series (the account and skill counters still count them); present with per_agent",
+    unit: None,
+    kind: Kind::Counter,
+    labels: &["account_id"],
+};
+
 /// The counters' watermark.
 pub static COUNTED_UNTIL: MetricSpec = MetricSpec {
     name: "liveperson_engagement_activity_counted_until_timestamp_seconds",
@@ -65,5 +74,6 @@ pub static ALL: &[&MetricSpec] = &[
     &agent::HANDLING,
     &agent::CONNECTED,
     &SKIPPED,
+    &OVER_LIMIT,
     &COUNTED_UNTIL,
 ];

@@ -20,7 +20,7 @@ pub mod specs;
 use super::machinery::Entry;
 use super::rolling::{Plausibility, RollingApi, build};
 use mapping::COUNTED;
-use specs::{ALL, COUNTED_UNTIL, IMPLAUSIBLE, SKIPPED};
+use specs::{ALL, COUNTED_UNTIL, IMPLAUSIBLE, OVER_LIMIT, SKIPPED};
 
 static API: RollingApi = RollingApi {
     api: "msgconversation",
@@ -28,6 +28,7 @@ static API: RollingApi = RollingApi {
     post: true,
     counted: COUNTED,
     skipped: &SKIPPED,
+    over_limit: &OVER_LIMIT,
     counted_until: &COUNTED_UNTIL,
     // An agent spends more than a second, and less than a day, on a conversation they resolve.
     plausibility: Some(Plausibility {

@@ -78,6 +78,8 @@ pub struct RollingApi {
     pub counted: &'static [Counted],
     /// Buckets older than the API's window that could not be counted.
     pub skipped: &'static MetricSpec,
+    /// Agents' buckets the per-agent counters left out (`max_agents`).
+    pub over_limit: &'static MetricSpec,
     /// End of the last counted bucket.
     pub counted_until: &'static MetricSpec,
     /// The self-check of its undocumented time unit, if it has one.
@@ -203,6 +205,7 @@ pub fn build(
             agent_groups: s.agent_groups,
             time_scale,
             implausible: 0,
+            over_limit: 0,
             totals: BTreeMap::new(),
             agents: BTreeSet::new(),
             skipped: 0,
@@ -238,6 +241,8 @@ struct RollingWindow {
     time_scale: f64,
     /// Buckets the plausibility check flagged.
     implausible: u64,
+    /// Agents' buckets left out of the per-agent counters.
+    over_limit: u64,
     /// Counted totals by (level, key, counted-field index).
     totals: BTreeMap<(Breakdown, String, usize), f64>,
     /// Agents with series (at most `max_agents`).
@@ -404,7 +409,10 @@ impl RollingWindow {
             for (agent, m) in &values.agents {
                 if !self.agents.contains(agent) {
                     if self.agents.len() >= self.max_agents {
-                        tracing::warn!(collector = self.api.path, agent = %agent, max = self.max_agents, "agent left out: max_agents reached");
+                        if self.over_limit == 0 {
+                            tracing::warn!(collector = self.api.path, agent = %agent, max = self.max_agents, "agents left out of the per-agent series: max_agents reached");
+                        }
+                        self.over_limit += 1;
                         continue;
                     }
                     self.agents.insert(agent.clone());
@@ -478,6 +486,13 @@ impl RollingWindow {
         }
         if let Some(p) = &self.api.plausibility {
             b.add(p.spec, &[&account], Some(self.implausible as f64))?;
+        }
+        if self.per_agent {
+            b.add(
+                self.api.over_limit,
+                &[&account],
+                Some(self.over_limit as f64),
+            )?;
         }
         b.add(self.api.skipped, &[&account], Some(self.skipped as f64))?;
         b.add(
