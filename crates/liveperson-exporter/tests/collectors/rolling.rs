@@ -203,20 +203,8 @@ async fn messaging_conversation_counters_equal_truth_over_six_hours_of_faults() 
 #[tokio::test]
 async fn handling_times_in_the_wrong_unit_are_counted_as_implausible() {
     let s = sim(63).await;
-    let mut cfg = config(&s);
-    cfg.accounts[0]
-        .collectors
-        .get_mut("messaging_conversation")
-        .unwrap()["handling_time_unit"] = "seconds".into();
-    let mut r = one_collector(&s, &cfg, "messaging_conversation");
     let start = s.now();
-    r.run().await;
-    let clock = s.clock().unwrap().clone();
-    let mut snap = r.run().await;
-    for _ in 0..12 {
-        clock.advance(5 * MINUTE);
-        snap = r.run().await;
-    }
+    let snap = an_hour_of_messaging_conversation(&s, "handling_time_unit", "seconds".into()).await;
     let acct = s.account_ids()[0].clone();
     let from = (start - 5 * MINUTE).div_euclid(5 * MINUTE) * 5 * MINUTE;
     let until = snap.value(&mc::COUNTED_UNTIL, &[&acct]).unwrap() as i64 * 1000;
@@ -288,19 +276,7 @@ async fn engagement_activity_counters_equal_truth_over_six_hours_of_faults() {
 #[tokio::test]
 async fn agents_beyond_max_agents_are_left_out_and_counted() {
     let s = sim(64).await;
-    let mut cfg = config(&s);
-    cfg.accounts[0]
-        .collectors
-        .get_mut("messaging_conversation")
-        .unwrap()["max_agents"] = 2.into();
-    let mut r = one_collector(&s, &cfg, "messaging_conversation");
-    r.run().await;
-    let clock = s.clock().unwrap().clone();
-    let mut snap = r.run().await;
-    for _ in 0..12 {
-        clock.advance(5 * MINUTE);
-        snap = r.run().await;
-    }
+    let snap = an_hour_of_messaging_conversation(&s, "max_agents", 2.into()).await;
     let acct = s.account_ids()[0].clone();
     let agents: std::collections::BTreeSet<&str> = snap.families[mc::agent::RESOLVED.name]
         .samples
@@ -310,4 +286,27 @@ async fn agents_beyond_max_agents_are_left_out_and_counted() {
     assert_eq!(agents.len(), 2, "at most max_agents agents");
     let over = snap.value(&mc::OVER_LIMIT, &[&acct]).unwrap();
     assert!(over > 0.0, "the agents left out are counted");
+}
+
+/// messaging_conversation with `key` set to `value`, run every 5 minutes for an hour: the last
+/// snapshot.
+async fn an_hour_of_messaging_conversation(
+    s: &Simulator,
+    key: &str,
+    value: serde_json::Value,
+) -> Arc<Snapshot> {
+    let mut cfg = config(s);
+    cfg.accounts[0]
+        .collectors
+        .get_mut("messaging_conversation")
+        .unwrap()[key] = value;
+    let mut r = one_collector(s, &cfg, "messaging_conversation");
+    r.run().await;
+    let clock = s.clock().unwrap().clone();
+    let mut snap = r.run().await;
+    for _ in 0..12 {
+        clock.advance(5 * MINUTE);
+        snap = r.run().await;
+    }
+    snap
 }
