@@ -717,7 +717,7 @@ def exporter():
         stat(
             "Exporter version",
             "The running exporter's version.",
-            [q("liveperson_exporter_build_info", "{{version}}")],
+            [q(f"liveperson_exporter_build_info{{{J}}}", "{{version}}")],
             None,
             graph=False,
             options={"textMode": "name"},
@@ -725,7 +725,7 @@ def exporter():
         stat(
             "Last OTLP push",
             "Time since the last successful OTLP export (only when OTLP push is enabled).",
-            [q("time() - max(liveperson_exporter_otlp_last_success_timestamp_seconds)", "age")],
+            [q(f"time() - max(liveperson_exporter_otlp_last_success_timestamp_seconds{{{J}}})", "age")],
             "s",
             graph=False,
         ),
@@ -733,8 +733,8 @@ def exporter():
             "Series over the OTLP limit",
             "Series beyond otlp.cardinality_limit at the last OTLP collection, merged into an "
             "overflow point; 0 when OTLP push is on and nothing overflows.",
-            "sum(liveperson_exporter_otlp_series_over_limit)",
-            "sum(liveperson_exporter_otlp_exports_total)",
+            f"sum(liveperson_exporter_otlp_series_over_limit{{{J}}})",
+            f"sum(liveperson_exporter_otlp_exports_total{{{J}}})",
         ),
         state_timeline(
             "Collector up",
@@ -802,7 +802,7 @@ def exporter():
         stat(
             "Replicas",
             "Exporter replicas reporting; with sharding each polls its share of the accounts.",
-            [q("count(liveperson_exporter_shard_info)", "replicas")],
+            [q(f"count(liveperson_exporter_shard_info{{{J}}})", "replicas")],
             "short",
             graph=False,
         ),
@@ -824,7 +824,7 @@ def exporter():
             "Shards",
             "Each replica's shard (index of count) and the number of accounts it polls.",
             [
-                (None, "max by (instance, index, count) (liveperson_exporter_shard_info)", None),
+                (None, f"max by (instance, index, count) (liveperson_exporter_shard_info{{{J}}})", None),
                 ("Accounts", "count by (instance) (liveperson_exporter_shard_account_info)", "short"),
             ],
             ["instance", "index", "count"],
@@ -919,7 +919,7 @@ def exporter():
             "than web.max_requests.",
             [
                 q(
-                    "sum by (handler, code) (increase(liveperson_exporter_http_requests_total[$__rate_interval]))",
+                    f"sum by (handler, code) (increase(liveperson_exporter_http_requests_total{{{J}}}[$__rate_interval]))",
                     "{{handler}} {{code}}",
                 )
             ],
@@ -933,7 +933,7 @@ def exporter():
             "was reached, tls_error failed handshakes.",
             [
                 q(
-                    "sum by (reason) (increase(liveperson_exporter_http_connections_dropped_total[$__rate_interval]))",
+                    f"sum by (reason) (increase(liveperson_exporter_http_connections_dropped_total{{{J}}}[$__rate_interval]))",
                     "{{reason}}",
                 )
             ],
@@ -943,7 +943,7 @@ def exporter():
         timeseries(
             "Open connections",
             "Connections open to each exporter's HTTP server (bounded by web.max_connections).",
-            [q("liveperson_exporter_http_connections_open", "{{instance}}")],
+            [q(f"liveperson_exporter_http_connections_open{{{J}}}", "{{instance}}")],
             "short",
             w=8,
         ),
@@ -953,7 +953,7 @@ def exporter():
             "OTLP exports per interval, successful and failed (only when OTLP push is enabled).",
             [
                 q(
-                    "sum by (result) (increase(liveperson_exporter_otlp_exports_total[$__rate_interval]))",
+                    f"sum by (result) (increase(liveperson_exporter_otlp_exports_total{{{J}}}[$__rate_interval]))",
                     "{{result}}",
                 )
             ],
