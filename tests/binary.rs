@@ -62,26 +62,16 @@ fn demo_serves_metrics_and_stops_on_sigterm() {
         assert!(
             om.contains("liveperson_account_agents{account_id=\"70000001\",status=\"online\"}")
         );
-        let text = http
-            .get(&metrics)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text_of = |url: String| {
+            let http = http.clone();
+            async move { http.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let text = text_of(metrics.clone()).await;
         assert!(text.contains("# TYPE liveperson_account_closed_conversations_total counter"));
         // The status page shows each collector's backfill: the demo's interval_metrics has one.
         let mut page = String::new();
         for _ in 0..100 {
-            page = http
-                .get(format!("{base}/"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            page = text_of(format!("{base}/")).await;
             if page.contains("<td>done</td>") || page.contains("% counted</td>") {
                 break;
             }

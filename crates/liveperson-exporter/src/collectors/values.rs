@@ -114,6 +114,15 @@ pub fn id_text(v: &Value) -> String {
     }
 }
 
+/// A status reason id (agent activity's `statusReasonId`, agent_view's
+/// `agentCurrentStatusReasonId`) as the `status_reason_id` label: `None` for the no-reason forms
+/// (0, -1, null, "", "NA") and for anything that is not an id.
+pub fn status_reason_id(v: &Value) -> Option<String> {
+    let id = id_text(v);
+    let is_id = !id.is_empty() && crate::metrics::vocabulary::Values::Id.admits(&id);
+    (is_id && !matches!(id.as_str(), "0" | "-1")).then_some(id)
+}
+
 /// An id that must be there: a number, or a string that is not empty.
 pub fn required_id(v: Option<&Value>) -> Option<String> {
     match v? {
@@ -127,6 +136,22 @@ pub fn required_id(v: Option<&Value>) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn status_reason_ids_leave_out_every_no_reason_form() {
+        for none in [
+            json!(0),
+            json!(-1),
+            json!(null),
+            json!(""),
+            json!("NA"),
+            json!("0"),
+        ] {
+            assert_eq!(status_reason_id(&none), None, "{none}");
+        }
+        assert_eq!(status_reason_id(&json!(12)), Some("12".into()));
+        assert_eq!(status_reason_id(&json!("3")), Some("3".into()));
+    }
 
     #[test]
     fn no_data_gives_no_value() {

@@ -11,19 +11,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
-
 use super::model::Record;
 use super::specs::{AGENT_INFO, STATUS_REASON_INFO, agent, agent_group};
 use crate::clock::EpochMs;
-use crate::collectors::values::id_text;
+use crate::collectors::values::{id_text, status_reason_id};
 use crate::metrics::snapshot::{EmitError, SnapshotBuilder};
-
-/// A reason id, or `None` for 0, -1, null and "".
-fn reason(v: &Option<Value>) -> Option<String> {
-    let s = id_text(v.as_ref()?);
-    (!matches!(s.as_str(), "0" | "-1" | "" | "null" | "\"\"")).then_some(s)
-}
 
 /// Most away reasons named: an account configures a handful, so more is an upstream gone wrong,
 /// and their names must not grow without bound.
@@ -176,7 +168,11 @@ impl Replay {
                         // LivePerson's "occupied" is KMM's BACK_SOON ("Back in 5"): one status vocabulary.
                         Some(3) => Some(("back_soon", String::new())),
                         Some(4) => {
-                            let id = reason(&r.reason).unwrap_or_default();
+                            let id = r
+                                .reason
+                                .as_ref()
+                                .and_then(status_reason_id)
+                                .unwrap_or_default();
                             self.name_reason(&id, r.reason_text.as_deref());
                             Some(("away", id))
                         }

@@ -338,6 +338,11 @@ impl IntervalMetrics {
 
     /// Counts one grouping's finished intervals; returns after each committed window or when
     /// nothing more is finished.
+    /// The start of the last interval that ended at least `settle_ms` before `now`.
+    fn last_ended(&self, now: EpochMs) -> EpochMs {
+        floor_q(now - self.settle_ms) - QUARTER
+    }
+
     async fn count_grouping(
         &mut self,
         ctx: &CollectCtx,
@@ -346,8 +351,7 @@ impl IntervalMetrics {
         now: EpochMs,
     ) -> Result<(), CollectError> {
         let g = self.groupings[idx].grouping;
-        // The start of the last interval that ended at least `settle_ms` ago.
-        let last_ended = floor_q(now - self.settle_ms) - QUARTER;
+        let last_ended = self.last_ended(now);
         let state = &mut self.groupings[idx];
         if state.watermark.is_none() && self.backfill_ms > 0 {
             state.backfill_from = Some(floor_q(now - self.backfill_ms));
@@ -440,7 +444,7 @@ impl IntervalMetrics {
             // The first run without backfill has nothing finished to count; it still asks for
             // the last finished interval (and drops it), so wrong credentials or a missing
             // permission show at once instead of as a false `up 1`.
-            let last = floor_q(now - self.settle_ms) - QUARTER;
+            let last = self.last_ended(now);
             if let (Some(g), Some(m)) = (self.groupings.first(), self.models.first()) {
                 self.fetch(
                     ctx,
@@ -464,7 +468,7 @@ impl IntervalMetrics {
             )?;
             b.add(&specs::SKIPPED, &[&account, name], Some(g.skipped as f64))?;
         }
-        let last_ended = floor_q(now - self.settle_ms) - QUARTER;
+        let last_ended = self.last_ended(now);
         let progress = self
             .groupings
             .iter()

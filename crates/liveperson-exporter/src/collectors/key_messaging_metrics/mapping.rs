@@ -135,15 +135,6 @@ pub fn status_label(s: &str) -> Option<&'static str> {
     }
 }
 
-/// An agent-view status reason id as a `status_reason_id` label value; `None` for "NA" and the
-/// other no-reason forms (0, -1, null, ""), or anything that is not an id.
-pub fn reason_label(v: &serde_json::Value) -> Option<String> {
-    let id = crate::collectors::values::id_text(v);
-    let digits = id.strip_prefix('-').unwrap_or(&id);
-    let is_id = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-    (is_id && !matches!(id.as_str(), "0" | "-1")).then_some(id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 
 use super::machinery::{Built, CollectCtx, CollectError, Entry, read_section};
 use super::paging::{OffsetPages, Rest, Step};
-use super::values::{Reading, id_text};
+use super::values::{Reading, id_text, status_reason_id};
 use crate::clock::{EpochMs, duration_ms};
 use crate::config::{Problems, join};
 use crate::liveperson::{ApiError, Call};
@@ -599,7 +599,7 @@ impl AgentSink<'_> {
             b.add(&specs::AGENT_ACTIVE, &key, value(&r.active))?;
             b.add(&specs::AGENT_MAX_SLOTS, &key, value(&r.max_slots))?;
             b.add(&specs::AGENT_STATUS_SINCE, &key, seconds(&r.status_since))?;
-            if let Some(reason) = r.reason_id.as_ref().and_then(mapping::reason_label) {
+            if let Some(reason) = r.reason_id.as_ref().and_then(status_reason_id) {
                 b.add(
                     &specs::AGENT_REASON_SINCE,
                     &[account, &id, &reason],
